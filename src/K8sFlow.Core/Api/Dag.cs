@@ -1,0 +1,183 @@
+using System.ComponentModel;
+using System.Text.Json.Nodes;
+
+namespace K8sFlow.Core.Api;
+
+// Descriptions on these types become the CRD's openAPIV3Schema descriptions (`make crds`):
+// Airflow users read them with `kubectl explain`, so they say how each field maps to Airflow.
+
+[Description("A workflow: tasks, their dependencies, a schedule and params. Airflow's DAG as a Kubernetes resource.")]
+public sealed record Dag : KubernetesObject
+{
+    public Dag() => Kind = K8sFlowApi.DagKind;
+
+    public DagSpec Spec { get; init; } = new();
+    public DagStatus? Status { get; init; }
+}
+
+[Description("What the DAG runs and when.")]
+public sealed record DagSpec
+{
+    [Description("When runs are created: absent = manual runs only; a 5-field cron (\"0 2 * * *\"); a preset (@hourly, @daily, @weekly, @monthly, @quarterly, @yearly); \"@every <duration>\" (fixed interval, ignores DST); @once (one run at startDate); @continuous (a new run as soon as the previous one ends).")]
+    public string? Schedule { get; init; }
+
+    [Description("IANA time zone the cron schedule is read in (wall-clock time, DST-aware). Default UTC. Template dates (ds, ts) are always UTC.")]
+    public string? Timezone { get; init; }
+
+    [Description("How schedule points map to runs. trigger (Airflow 3 default): a run fires at each cron match and its logical date is that match. dataInterval (Airflow 2): a run covers [match, next match), starts when the interval ends, and its logical date is the interval start.")]
+    public string? Timetable { get; init; }
+
+    [Description("Earliest schedule point (aligned up to the next match). Required for scheduled DAGs.")]
+    public DateTimeOffset? StartDate { get; init; }
+
+    [Description("Inclusive: no run whose schedule point is after it.")]
+    public DateTimeOffset? EndDate { get; init; }
+
+    [Description("Create a run for every missed schedule point since startDate (true) or only for the newest one (false, default).")]
+    public bool? Catchup { get; init; }
+
+    [Description("Runs of this DAG running at once (Airflow max_active_runs). Default 16; further runs wait Queued.")]
+    public int? MaxActiveRuns { get; init; }
+
+    [Description("Tasks of one run running at once (Airflow 3 max_active_tasks). Default 16.")]
+    public int? MaxActiveTasksPerRun { get; init; }
+
+    [Description("A paused DAG gets no new scheduled runs and its queued runs do not start.")]
+    public bool? Paused { get; init; }
+
+    [Description("Maximum duration of a run (e.g. 2h). On timeout the run fails and every unfinished task is skipped.")]
+    public string? DagrunTimeout { get; init; }
+
+    [Description("When one task fails, fail the running tasks and skip the pending ones.")]
+    public bool? FailFast { get; init; }
+
+    [Description("Run parameters with JSON-Schema-like declarations. Run params override the defaults; a run whose params fail validation is refused.")]
+    public Dictionary<string, ParamSpec>? Params { get; init; }
+
+    [Description("Defaults applied to every task (a task's own fields win).")]
+    public TaskDefaults? Defaults { get; init; }
+
+    [Description("A shared volume per run, mounted in every task at $K8SFLOW_WORKSPACE.")]
+    public WorkspaceSpec? Workspace { get; init; }
+
+    [Description("The tasks. Each attempt runs as a batch/v1 Job.")]
+    public List<TaskSpec> Tasks { get; init; } = [];
+}
+
+[Description("A run parameter declaration (a subset of JSON Schema).")]
+public sealed record ParamSpec
+{
+    [Description("string, integer, number, boolean, array or object. Default string.")]
+    public string? Type { get; init; }
+
+    [Description("Value used when a run does not set this param.")]
+    public JsonNode? Default { get; init; }
+
+    [Description("Allowed values.")]
+    public List<JsonNode?>? Enum { get; init; }
+
+    [Description("Lower bound for integer and number params.")]
+    public double? Minimum { get; init; }
+
+    [Description("Upper bound for integer and number params.")]
+    public double? Maximum { get; init; }
+
+    [Description("Regular expression a string param must match.")]
+    public string? Pattern { get; init; }
+
+    [Description("A run must set this param when it has no default.")]
+    public bool? Required { get; init; }
+
+    public string? Description { get; init; }
+}
+
+[Description("Task fields applied to every task unless the task sets them.")]
+public sealed record TaskDefaults
+{
+    public string? Image { get; init; }
+    public List<EnvVar>? Env { get; init; }
+    public ResourceRequirements? Resources { get; init; }
+    [Description("Retries after the first attempt (Airflow retries). Default 0.")]
+    public int? Retries { get; init; }
+    [Description("Wait before a retry (e.g. 30s, 5m). Default 300s.")]
+    public string? RetryDelay { get; init; }
+    [Description("Double the retry delay on each attempt (with jitter), capped by maxRetryDelay.")]
+    public bool? RetryExponentialBackoff { get; init; }
+    [Description("Upper bound of the retry delay with exponential backoff (at most 24h).")]
+    public string? MaxRetryDelay { get; init; }
+    [Description("Maximum duration of one attempt; a timeout is retried like any failure.")]
+    public string? ExecutionTimeout { get; init; }
+    [Description("Service account the task pods run as.")]
+    public string? ServiceAccountName { get; init; }
+    [Description("Pod template fields merged last into every task pod (escape hatch).")]
+    public JsonObject? PodTemplate { get; init; }
+}
+
+[Description("A per-run shared volume (a PVC in a cluster, a directory locally).")]
+public sealed record WorkspaceSpec
+{
+    [Description("Requested size, e.g. 1Gi.")]
+    public string? Size { get; init; }
+    public string? StorageClassName { get; init; }
+}
+
+[Description("One task: a container run as a batch/v1 Job per attempt.")]
+public sealed record TaskSpec
+{
+    [Description("Unique within the DAG: letters, digits, '_', '-', '.', at most 63 characters (Airflow task_id).")]
+    public string Name { get; init; } = "";
+
+    [Description("Upstream task names (Airflow's >> dependencies).")]
+    public List<string>? DependsOn { get; init; }
+
+    [Description("When the task runs given its upstreams' states, with Airflow's names: all_success (default), all_failed, all_done, all_done_min_one_success, all_skipped, one_success, one_failed, one_done, none_failed, none_failed_min_one_success, none_skipped, always.")]
+    public string? TriggerRule { get; init; }
+
+    [Description("container (default) or branch: a branch task writes {\"branch\": \"task\"} or {\"branch\": [\"a\", \"b\"]} to the file $K8SFLOW_OUTPUT names; its other direct downstream tasks are skipped.")]
+    public string? Type { get; init; }
+
+    public string? Image { get; init; }
+
+    [Description("Container entrypoint. Supports templates such as {{ ds }} and {{ params.NAME }}.")]
+    public List<string>? Command { get; init; }
+
+    [Description("Container arguments. Supports templates such as {{ ds }}, {{ params.NAME }}, {{ tasks.TASK.outputs.KEY }}.")]
+    public List<string>? Args { get; init; }
+
+    [Description("Extra environment variables (values support templates).")]
+    public List<EnvVar>? Env { get; init; }
+
+    public ResourceRequirements? Resources { get; init; }
+
+    [Description("Retries after the first attempt (Airflow retries).")]
+    public int? Retries { get; init; }
+    [Description("Wait before a retry (e.g. 30s, 5m). Default 300s.")]
+    public string? RetryDelay { get; init; }
+    public bool? RetryExponentialBackoff { get; init; }
+    public string? MaxRetryDelay { get; init; }
+    [Description("Maximum duration of one attempt (the Job's activeDeadlineSeconds).")]
+    public string? ExecutionTimeout { get; init; }
+
+    [Description("Assets (URIs) this task updates: each success emits one asset event per outlet.")]
+    public List<string>? Outlets { get; init; }
+
+    public string? ServiceAccountName { get; init; }
+
+    [Description("Pod template fields merged last into this task's pod (escape hatch: nodeSelector, tolerations, volumes...).")]
+    public JsonObject? PodTemplate { get; init; }
+}
+
+[Description("Observed state of the DAG, written by the controller.")]
+public sealed record DagStatus
+{
+    public long? ObservedGeneration { get; init; }
+    public List<Condition>? Conditions { get; init; }
+    [Description("Logical date of the newest scheduled run created.")]
+    public DateTimeOffset? LastScheduledLogicalDate { get; init; }
+    public DateTimeOffset? LastRunTime { get; init; }
+    [Description("When the next scheduled run is due.")]
+    public DateTimeOffset? NextRunTime { get; init; }
+    [Description("The next planned runs, so catch-up and first-run timing are visible.")]
+    public List<string>? NextRuns { get; init; }
+    public string? Message { get; init; }
+}
