@@ -76,9 +76,10 @@ public static class SchemaBuilder
     private static SchemaNode ArrayOf(Type elementType, HashSet<Type> visiting)
     {
         var items = Build(elementType, visiting);
-        var keys = K8sFlowJson.Options.GetTypeInfo(elementType).Kind == JsonTypeInfoKind.Object
-            ? K8sFlowJson.Options.GetTypeInfo(elementType).Properties
-                .Where(p => Attribute<KeyAttribute>(p) is not null).Select(p => p.Name).ToList()
+        // Items with a [Key] property make a list-map: Kubernetes then rejects duplicate keys.
+        var element = K8sFlowJson.Options.GetTypeInfo(elementType);
+        List<string> keys = element.Kind == JsonTypeInfoKind.Object
+            ? [.. element.Properties.Where(p => Attribute<KeyAttribute>(p) is not null).Select(p => p.Name)]
             : [];
         return new() { Type = "array", Items = items, ListMapKeys = keys.Count > 0 ? keys : null };
     }
