@@ -36,6 +36,10 @@ internal sealed class PlanHarness(DagSpec spec)
     public DateTimeOffset? LogicalDate { get; set; } = Specs.T0;
     public bool MayStart { get; set; } = true;
     public bool CancelRequested { get; set; }
+    /// <summary>When it returns true the Job create is lost (not created, not visible): the planner must ask again.</summary>
+    public Func<StartTask, bool> CreateIsLost { get; set; } = _ => false;
+    /// <summary>When it returns true the Job outlives this stop (pods take time to terminate): it stays live.</summary>
+    public Func<StopExecution, bool> StopIsSlow { get; set; } = _ => false;
     public RunPlan Last { get; private set; } = null!;
     public IReadOnlyList<TaskExecution> Jobs => _jobs;
     /// <summary>Job names created a second time after being deleted: must stay empty.</summary>
@@ -61,14 +65,14 @@ internal sealed class PlanHarness(DagSpec spec)
         {
             switch (action)
             {
-                case StartTask start when _jobs.All(j => j.Name != start.ExecutionName):
+                case StartTask start when _jobs.All(j => j.Name != start.ExecutionName) && !CreateIsLost(start):
                     if (!_everCreated.Add(start.ExecutionName))
                     {
                         Recreated.Add(start.ExecutionName);
                     }
                     _jobs.Add(new TaskExecution(start.TaskName, start.TryNumber, start.ExecutionName, ExecutionPhase.Pending));
                     break;
-                case StopExecution stop:
+                case StopExecution stop when !StopIsSlow(stop):
                     _jobs.RemoveAll(j => j.Name == stop.ExecutionName);
                     break;
             }

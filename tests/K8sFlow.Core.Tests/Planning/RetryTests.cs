@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using K8sFlow.Core.Api;
 using K8sFlow.Core.Planning;
 using static K8sFlow.Core.Tests.Planning.Specs;
@@ -41,6 +43,28 @@ public class RetryTests
                 wait.Should().BeGreaterThanOrEqualTo(baseSeconds).And.BeLessThan(2 * baseSeconds, $"try {failedTry}, task {task}");
             }
         }
+    }
+
+    [Fact]
+    public void RetryWait_AnyTaskDelayAndTry_WithinBaseAndTwiceBaseUnderTheCaps()
+    {
+        var cases =
+            from task in Gen.Elements("a", "load", "train_model", "x.y-z", "report")
+            from delaySeconds in Gen.Choose(0, 3600)
+            from failedTry in Gen.Choose(1, 40)
+            from maxSeconds in Gen.Choose(1, 200_000)
+            from days in Gen.Choose(0, 3650)
+            select (task, delaySeconds, failedTry, maxSeconds, days);
+
+        Prop.ForAll(Arb.From(cases), c =>
+            {
+                var policy = Backoff(TimeSpan.FromSeconds(c.delaySeconds), TimeSpan.FromSeconds(c.maxSeconds));
+                var wait = policy.RetryWait(c.failedTry, "dag", c.task, T0.AddDays(c.days)).TotalSeconds;
+                var baseSeconds = Math.Max(1, c.delaySeconds * Math.Pow(2, c.failedTry - 1));
+                var cap = Math.Min(c.maxSeconds, 86_400);
+                return wait <= cap && (wait == cap || (wait >= baseSeconds && wait < 2 * baseSeconds));
+            })
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
     }
 
     [Fact]

@@ -188,4 +188,19 @@ public class RunLimitsTests
         h.Complete("d");
         h.Starts.Should().ContainSingle().Which.Should().Match<StartTask>(s => s.TaskName == "a" && s.TryNumber == 2);
     }
+
+    [Fact]
+    public void Plan_TenThousandTaskFanOut_ReasonsStayShort()
+    {
+        var fan = Enumerable.Range(0, 9998).Select(i => $"w{i}").ToArray();
+        var h = new PlanHarness(Dag([Task("root"), .. fan.Select(w => Task(w, "root")), Task("join", fan)]));
+        h.Step();
+
+        h.Complete("root");
+
+        h.Starts.Should().HaveCount(16);
+        h.Task("w9997").Should().Match<TaskInstanceStatus>(t => t.State == TaskState.Scheduled && t.Reason == "maxActiveTasksPerRun (16) reached");
+        h.Task("join").Reason.Should().Be("waiting for upstream: w0, w1, w2, w3, w4 and 9993 more");
+        h.Last.Status.Progress.Should().Be("1/10000");
+    }
 }
