@@ -193,7 +193,19 @@ public static class RunPlanner
             {
                 Observe(i);
             }
+            // Once every task is final there is nothing left to stop: the leaves decide, even past a deadline.
+            if (Array.Exists(_tasks, t => !t.State.IsFinished()) && RunWideStop(startTime) is { } stopped)
+            {
+                return stopped;
+            }
+            ApplyTriggerRules();
+            Dispatch();
+            return Evaluate();
+        }
 
+        /// <summary>Cancel, dagrunTimeout and failFast end every unfinished task at once (spec §1.6, §3).</summary>
+        private Outcome? RunWideStop(DateTimeOffset startTime)
+        {
             if (_input.CancelRequested)
             {
                 return Terminate(failActive: true, "cancelled", Cancelled);
@@ -210,10 +222,7 @@ public static class RunPlanner
                 return Terminate(failActive: true, why,
                     new Outcome(RunPhase.Failed, RunConditions.Reasons.FailFast, $"{why}; running tasks failed, pending tasks skipped"));
             }
-
-            ApplyTriggerRules();
-            Dispatch();
-            return Evaluate();
+            return null;
         }
 
         // ---- observing Jobs -------------------------------------------------------------------------

@@ -74,6 +74,20 @@ public class RunLimitsTests
     }
 
     [Fact]
+    public void Plan_DagrunTimeoutPassesAfterTheLastTaskEnded_LeavesDecide()
+    {
+        var h = new PlanHarness(Dag(Task("a")) with { DagrunTimeout = "1h" });
+        h.Step();
+        h.Now = T0.AddMinutes(59);
+        h.Succeed("a");
+        h.Now = T0.AddHours(2); // the controller only got to the run after the deadline
+
+        h.Step();
+
+        h.Phase.Should().Be(RunPhase.Succeeded);
+    }
+
+    [Fact]
     public void Plan_FailFast_RunningFailedPendingSkipped()
     {
         var spec = Dag(Task("a"), Task("b"), Task("c"), Task("d", "c"), Task("e")) with { FailFast = true, MaxActiveTasksPerRun = 3 };
