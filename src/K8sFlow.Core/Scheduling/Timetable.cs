@@ -48,10 +48,11 @@ public sealed record TimetableResult
 /// in UTC (<c>0 0 * * *</c> in America/New_York is 05:00 UTC in winter, 04:00 UTC in summer). At DST
 /// transitions:</para>
 /// <list type="bullet">
-/// <item>Fall back (a wall-clock hour happens twice): a cron whose hour field is not <c>*</c> (fires less
-/// often than hourly) runs once, at the second occurrence (standard time): <c>30 1 * * *</c> runs at 01:30
-/// EST. A cron whose hour field is <c>*</c> runs the repeated hour twice: all its matches in that hour
-/// before the transition, then all of them after it, in time order, no duplicates.</item>
+/// <item>Fall back (a wall-clock hour happens twice): a cron whose hour field leaves out some hour (fires
+/// less often than hourly) runs once, at the second occurrence (standard time): <c>30 1 * * *</c> runs at
+/// 01:30 EST. A cron whose hour field covers every hour (<c>*</c>, <c>0-23</c>) runs the repeated hour
+/// twice: all its matches in that hour before the transition, then all of them after it, in time order,
+/// no duplicates (so <c>30 * * * *</c> still runs once per real hour).</item>
 /// <item>Spring forward (a wall-clock hour is skipped): a match inside the gap runs at the first valid
 /// instant after it, the transition itself (<c>30 2 * * *</c> runs at 03:00 EDT that day); several matches
 /// in one gap, and a match at the gap's end, collapse into that one run.</item>
@@ -149,9 +150,10 @@ public sealed class Timetable
     /// </summary>
     /// <param name="lastLogicalDate">Logical date of the Dag's newest scheduled run; null when it has none.</param>
     /// <param name="now">The controller's clock.</param>
-    /// <param name="maxRuns">At most this many runs per call (catch-up cap, spec §1.4).</param>
+    /// <param name="maxRuns">At most this many runs per call (catch-up cap, spec §1.4); at least 1.</param>
     public DuePlan Due(DateTimeOffset? lastLogicalDate, DateTimeOffset now, int maxRuns)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRuns);
         if (points is null)
         {
             return Schedule switch
