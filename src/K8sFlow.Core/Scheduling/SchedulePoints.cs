@@ -41,9 +41,10 @@ internal abstract class SchedulePoints
 /// </summary>
 internal sealed class CronPoints : SchedulePoints
 {
-    // No wall-clock jump on record reaches two days (Samoa skipped one whole day in 2011): starting the
-    // wall-clock search that much early cannot miss a point after the requested instant, even when a
-    // fall-back moved the clock back or a gap match maps forward.
+    // No wall-clock jump on record reaches two days (Samoa skipped one whole day in 2011), and no zone
+    // changes its offset twice within two days: near a transition, starting the wall-clock search this much
+    // early cannot miss a point after the requested instant (a fall back moves the clock back, a gap match
+    // maps forward); away from transitions the wall clock runs evenly and no margin is needed.
     private static readonly TimeSpan TransitionMargin = TimeSpan.FromDays(2);
 
     // Far enough below DateTime.MaxValue that converting a match to UTC cannot overflow.
@@ -52,14 +53,12 @@ internal sealed class CronPoints : SchedulePoints
     private readonly CrontabSchedule crontab;
     private readonly TimeZoneInfo zone;
     private readonly bool firesEveryHour;
-    private readonly TimeSpan margin;
 
     public CronPoints(Schedule.Cron cron, TimeZoneInfo zone)
     {
         crontab = cron.Crontab;
         this.zone = zone;
         firesEveryHour = FiresEveryHour(cron.Expression);
-        margin = zone.GetAdjustmentRules().Length > 0 ? TransitionMargin : TimeSpan.Zero;
     }
 
     /// <summary>True when the hour field matches all 24 hours (Airflow's test for "runs at least hourly").</summary>
@@ -72,7 +71,7 @@ internal sealed class CronPoints : SchedulePoints
     public override IEnumerable<DateTimeOffset> After(DateTimeOffset instant)
     {
         var newest = instant;
-        foreach (var point in Instants(TimeZoneInfo.ConvertTime(instant, zone).DateTime - margin))
+        foreach (var point in Instants(TimeZoneInfo.ConvertTime(instant, zone).DateTime - MarginBefore(instant)))
         {
             // Gap matches collapse onto one instant; earlier instants come from the margin.
             if (point > newest)
@@ -81,6 +80,13 @@ internal sealed class CronPoints : SchedulePoints
                 yield return point;
             }
         }
+    }
+
+    private TimeSpan MarginBefore(DateTimeOffset instant)
+    {
+        var offset = zone.GetUtcOffset(instant);
+        var steady = zone.GetUtcOffset(instant - TransitionMargin) == offset && zone.GetUtcOffset(instant + TransitionMargin) == offset;
+        return steady ? TimeSpan.Zero : TransitionMargin;
     }
 
     /// <summary>The instants of the matches after <paramref name="wallClockStart"/>, ascending, with repeats.</summary>
