@@ -62,7 +62,7 @@ internal sealed class CronPoints : SchedulePoints
     }
 
     /// <summary>True when the hour field matches all 24 hours (Airflow's test for "runs at least hourly").</summary>
-    public static bool FiresEveryHour(string expression)
+    private static bool FiresEveryHour(string expression)
     {
         var hours = CrontabField.Hours(expression.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         return Enumerable.Range(0, 24).All(hours.Contains);
