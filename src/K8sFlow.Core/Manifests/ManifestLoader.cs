@@ -34,15 +34,21 @@ public static class ManifestLoader
 
         // JSON is (for manifests) a subset of YAML: one parser gives both formats line numbers.
         var stream = new YamlStream();
-        YamlException? syntaxError = null;
+        var parser = new Parser(new StringReader(text));
+        Diagnostic? syntaxError = null;
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             // Documents before the broken one are kept in stream.Documents and still checked.
-            syntaxError = e;
+            syntaxError = SyntaxError(YamlMessage(e), e.Start, sourceName, stream.Documents.Count);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping).
+            syntaxError = SyntaxError("the document is malformed here", parser.Current?.End, sourceName, stream.Documents.Count);
         }
 
         for (var index = 0; index < stream.Documents.Count; index++)
@@ -53,15 +59,18 @@ public static class ManifestLoader
         }
         if (syntaxError is not null)
         {
-            diagnostics.Add(new Diagnostic(Severity.Error, "YAML syntax error: " + YamlMessage(syntaxError))
-            {
-                File = sourceName,
-                Line = syntaxError.Start.Line > 0 ? checked((int)syntaxError.Start.Line) : null,
-                DocumentIndex = stream.Documents.Count,
-            });
+            diagnostics.Add(syntaxError);
         }
         return new ManifestLoadResult(dags, runs, diagnostics);
     }
+
+    private static Diagnostic SyntaxError(string message, Mark? at, string? sourceName, int documentIndex) =>
+        new(Severity.Error, "YAML syntax error: " + message)
+        {
+            File = sourceName,
+            Line = at is { Line: > 0 } mark ? checked((int)mark.Line) : null,
+            DocumentIndex = documentIndex,
+        };
 
     private static void LoadDocument(
         YamlNode root, DocumentContext document,

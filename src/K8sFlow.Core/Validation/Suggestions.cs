@@ -18,8 +18,8 @@ public static class Suggestions
                 (best, bestDistance) = (candidate, distance);
             }
         }
-        // A third of the name (at least 2 edits) still reads as a typo; more is a different name.
-        return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
+        // Up to 40% of the longer name (at least one edit) still reads as a typo; more is a different name.
+        return best is not null && bestDistance <= Math.Max(1, (Math.Max(name.Length, best.Length) * 2 + 2) / 5) ? best : null;
     }
 
     /// <summary><c> (did you mean "x"?)</c>, or an empty string when nothing is close.</summary>
