@@ -192,7 +192,7 @@ internal static class TemplateSyntax
                     {
                         _at++;
                     }
-                    else if (_at >= text.Length || text[_at] != ')')
+                    else if (_at < text.Length && text[_at] != ')')
                     {
                         error = $"expected \",\" or \")\" in the arguments of {name}";
                         return false;
