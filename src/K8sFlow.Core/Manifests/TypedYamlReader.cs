@@ -17,8 +17,8 @@ namespace K8sFlow.Core.Manifests;
 /// </summary>
 internal sealed class TypedYamlReader(DocumentContext document)
 {
-    // Aliases are expanded by copying; cap the result so an alias bomb cannot exhaust memory.
-    private const int MaxNodes = 2_000_000;
+    // Aliases are expanded by copying: cap the nodes read a second time, so an alias bomb cannot exhaust memory.
+    private const int MaxAliasedNodes = 50_000;
 
     // Standard Kubernetes metadata that K8sFlow does not model (e.g. in `kubectl get -o yaml` output).
     private static readonly HashSet<string> IgnoredMetadataFields = new(StringComparer.Ordinal)
@@ -27,7 +27,8 @@ internal sealed class TypedYamlReader(DocumentContext document)
     };
 
     private readonly Dictionary<Type, Dictionary<string, JsonPropertyInfo>> _properties = [];
-    private int _nodes;
+    private readonly HashSet<YamlNode> _read = new(ReferenceEqualityComparer.Instance);
+    private int _aliasedNodes;
     private string? _task;
 
     public Dictionary<string, int> Lines { get; } = new(StringComparer.Ordinal);
@@ -35,11 +36,11 @@ internal sealed class TypedYamlReader(DocumentContext document)
 
     public JsonNode? Read(YamlNode node, Type target, string path)
     {
-        if (++_nodes > MaxNodes)
+        if (!_read.Add(node) && ++_aliasedNodes > MaxAliasedNodes)
         {
-            if (_nodes == MaxNodes + 1)
+            if (_aliasedNodes == MaxAliasedNodes + 1)
             {
-                Report(node, path, $"the document expands to more than {MaxNodes} nodes (through aliases); refusing to load it");
+                Report(node, path, $"aliases (*name) expand to more than {MaxAliasedNodes} nodes; refusing to load the document");
             }
             return null;
         }
@@ -74,6 +75,7 @@ internal sealed class TypedYamlReader(DocumentContext document)
             return Mismatch(node, info.Type, path);
         }
         var properties = PropertiesOf(info);
+        // Diagnostics inside a task name it: remember the task while reading its fields.
         var isTask = info.Type == typeof(TaskSpec);
         var outerTask = _task;
         if (isTask)
@@ -101,7 +103,10 @@ internal sealed class TypedYamlReader(DocumentContext document)
             Lines.TryAdd(fieldPath, checked((int)keyNode.Start.Line));
             result[key] = Read(valueNode, property.PropertyType, fieldPath);
         }
-        _task = isTask ? outerTask : _task;
+        if (isTask)
+        {
+            _task = outerTask;
+        }
         return result;
     }
 

@@ -24,7 +24,11 @@ internal static partial class YamlScalars
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
     private static partial Regex Float();
 
-    public static bool IsPlain(YamlScalarNode scalar) => scalar.Style is ScalarStyle.Plain or ScalarStyle.Any;
+    private const string StringTag = "tag:yaml.org,2002:str";
+
+    /// <summary>Unquoted and not tagged <c>!!str</c>: only these scalars get a type inferred.</summary>
+    public static bool IsPlain(YamlScalarNode scalar) =>
+        scalar.Style is ScalarStyle.Plain or ScalarStyle.Any && !(!scalar.Tag.IsEmpty && scalar.Tag.Value == StringTag);
 
     public static bool IsNull(YamlScalarNode scalar) =>
         IsPlain(scalar) && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";

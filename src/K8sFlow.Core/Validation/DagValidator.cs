@@ -86,11 +86,10 @@ public static partial class DagValidator
         CheckDuration(defaults.RetryDelay, "spec.defaults.retryDelay", positive: false, findings);
         CheckDuration(defaults.MaxRetryDelay, "spec.defaults.maxRetryDelay", positive: true, findings);
         CheckDuration(defaults.ExecutionTimeout, "spec.defaults.executionTimeout", positive: true, findings);
-        var templates = (defaults.Env ?? []).Select((e, i) => (e.Value, $"spec.defaults.env[{i}].value"));
-        foreach (var (text, field) in templates)
+        var scope = new TemplateScope(spec, spec.Tasks.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), Graph: null);
+        for (var i = 0; i < (defaults.Env?.Count ?? 0); i++)
         {
-            // Defaults apply to every task, so they cannot name one task's upstream outputs.
-            CheckTemplate(text, field, spec, upstream: null, task: null, findings);
+            CheckTemplate(defaults.Env![i].Value, $"spec.defaults.env[{i}].value", scope, task: null, findings);
         }
     }
 
@@ -161,19 +160,20 @@ public static partial class DagValidator
         {
             Tasks = [.. spec.Tasks.Select(t => t with { DependsOn = t.DependsOn?.Where(d => d != t.Name).ToList() })],
         });
+        var templates = new TemplateScope(spec, names, graph);
         for (var i = 0; i < spec.Tasks.Count; i++)
         {
             var task = spec.Tasks[i];
             var at = $"spec.tasks[{i}]";
             CheckTaskFields(task, at, spec.Defaults, findings);
             CheckDependencies(task, at, names, findings);
-            var upstream = graph.Contains(task.Name) ? graph.Ancestors(task.Name) : new HashSet<string>();
-            var templates = (task.Command ?? []).Select((c, k) => ((string?)c, $"{at}.command[{k}]"))
+            var texts = (task.Command ?? []).Select((c, k) => ((string?)c, $"{at}.command[{k}]"))
                 .Concat((task.Args ?? []).Select((a, k) => ((string?)a, $"{at}.args[{k}]")))
-                .Concat((task.Env ?? []).Select((e, k) => (e.Value, $"{at}.env[{k}].value")));
-            foreach (var (text, field) in templates)
+                .Concat((task.Env ?? []).Select((e, k) => (e.Value, $"{at}.env[{k}].value")))
+                .Concat((task.Outlets ?? []).Select((o, k) => ((string?)o, $"{at}.outlets[{k}]")));
+            foreach (var (text, field) in texts)
             {
-                CheckTemplate(text, field, spec, upstream, task.Name, findings);
+                CheckTemplate(text, field, templates, task.Name, findings);
             }
         }
         if (graph.FindCycle() is { } cycle)
@@ -267,10 +267,13 @@ public static partial class DagValidator
     }
 
     /// <summary>
-    /// Template syntax, names, params and task outputs. <paramref name="upstream"/> is every task upstream of the
-    /// referencing task (null in defaults, which apply to all tasks): outputs exist only once those tasks ran.
+    /// What templates may name: the declared params, the tasks, and (through the graph) each task's upstreams.
+    /// The graph is null for spec.defaults, which apply to every task and so cannot read one task's outputs.
     /// </summary>
-    private static void CheckTemplate(string? text, string field, DagSpec spec, IReadOnlySet<string>? upstream, string? task, Findings findings)
+    private sealed record TemplateScope(DagSpec Spec, IReadOnlySet<string> Tasks, DagGraph? Graph);
+
+    /// <summary>Template syntax, names, params and task outputs: outputs exist only once an upstream task ran.</summary>
+    private static void CheckTemplate(string? text, string field, TemplateScope scope, string? task, Findings findings)
     {
         if (!TemplateEngine.HasTemplate(text))
         {
@@ -281,8 +284,7 @@ public static partial class DagValidator
         {
             findings.Error(field, error, task);
         }
-        var declared = spec.Params?.Keys.ToList() ?? [];
-        var tasks = spec.Tasks.Select(t => t.Name).ToList();
+        IReadOnlyCollection<string> declared = scope.Spec.Params?.Keys ?? (IReadOnlyCollection<string>)[];
         foreach (var reference in inspection.References)
         {
             switch (reference)
@@ -291,17 +293,46 @@ public static partial class DagValidator
                     var known = declared.Count == 0 ? "the Dag declares no params" : "declared: " + string.Join(", ", declared);
                     findings.Error(field, $"unknown param \"{p.Name}\" in template{Suggestions.DidYouMean(p.Name, declared)} ({known})", task);
                     break;
-                case TemplateReference.TaskOutput o when !tasks.Contains(o.Task):
-                    findings.Error(field, $"template reads outputs of unknown task \"{o.Task}\"{Suggestions.DidYouMean(o.Task, tasks)}", task);
+                case TemplateReference.TaskOutput o when !scope.Tasks.Contains(o.Task):
+                    findings.Error(field, $"template reads outputs of unknown task \"{o.Task}\"{Suggestions.DidYouMean(o.Task, scope.Tasks)}", task);
                     break;
-                case TemplateReference.TaskOutput o when upstream is null:
+                case TemplateReference.TaskOutput o when scope.Graph is null:
                     findings.Error(field, $"spec.defaults cannot read task outputs (tasks.{o.Task}.outputs.{o.Key}): not every task runs after \"{o.Task}\"", task);
                     break;
-                case TemplateReference.TaskOutput o when !upstream.Contains(o.Task):
+                case TemplateReference.TaskOutput o when task is null || !IsUpstream(scope.Graph, o.Task, task):
                     findings.Error(field, $"template reads outputs of task \"{o.Task}\", which is not upstream of \"{task}\" (add it to dependsOn)", task);
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="upstream"/> runs before <paramref name="task"/>. Searches up from the task and stops
+    /// at the first hit: templates usually read a direct upstream, and a 10,000-task chain stays linear.
+    /// </summary>
+    private static bool IsUpstream(DagGraph graph, string upstream, string task)
+    {
+        if (!graph.Contains(task))
+        {
+            return false;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var todo = new Queue<string>(graph.Upstream[task]);
+        while (todo.TryDequeue(out var next))
+        {
+            if (next == upstream)
+            {
+                return true;
+            }
+            if (seen.Add(next))
+            {
+                foreach (var up in graph.Upstream[next])
+                {
+                    todo.Enqueue(up);
+                }
+            }
+        }
+        return false;
     }
 
     /// <summary>

@@ -164,6 +164,7 @@ public class ManifestLoaderTests
     [InlineData("image: true", "true")]
     [InlineData("image: 1e3", "1e3")]
     [InlineData("image: '3.10'", "3.10")]
+    [InlineData("image: !!str 3.10", "3.10")]
     public void Load_PlainScalarInStringField_KeepsTextAsWritten(string line, string expected)
     {
         var text = $"""
@@ -207,6 +208,7 @@ public class ManifestLoaderTests
                 e: {default: ~}
                 f: {default: [1, x, {k: null}]}
                 g: {default: 0x1F}
+                h: {default: !!str 3}
               tasks: [{name: t, image: i, command: [c]}]
             """;
 
@@ -221,6 +223,7 @@ public class ManifestLoaderTests
         p["e"].Default.Should().BeNull();
         p["f"].Default!.ToJsonString().Should().Be("""[1,"x",{"k":null}]""");
         p["g"].Default!.GetValue<long>().Should().Be(31);
+        p["h"].Default!.GetValue<string>().Should().Be("3", "!!str keeps a plain scalar a string");
     }
 
     [Theory]
@@ -285,6 +288,24 @@ public class ManifestLoaderTests
     }
 
     [Fact]
+    public void Load_AnchorsAndAliases_AreExpanded()
+    {
+        var text = """
+            apiVersion: k8sflow.io/v1alpha1
+            kind: Dag
+            metadata: {name: d}
+            spec:
+              tasks:
+              - {name: a, image: i, command: [c], env: &env [{name: LEVEL, value: debug}]}
+              - {name: b, image: i, command: [c], env: *env}
+            """;
+
+        var tasks = ManifestLoader.Load(text, "d.yaml").Dags.Single().Resource.Spec.Tasks;
+
+        tasks[1].Env.Should().BeEquivalentTo(tasks[0].Env);
+    }
+
+    [Fact]
     public void Load_AliasBomb_IsRefusedNotExpanded()
     {
         var lines = new List<string> { "a0: &a0 [x, x, x, x, x, x, x, x, x, x]" };
@@ -297,7 +318,7 @@ public class ManifestLoaderTests
 
         var result = ManifestLoader.Load(text, "bomb.yaml");
 
-        result.Diagnostics.Should().ContainSingle().Which.Message.Should().Contain("refusing to load it");
+        result.Diagnostics.Should().ContainSingle().Which.Message.Should().Be("aliases (*name) expand to more than 50000 nodes; refusing to load the document");
     }
 
     [Fact]
@@ -331,7 +352,10 @@ public class ManifestLoaderTests
         run.Spec.LogicalDate.Should().Be(new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero));
         run.Spec.Params!.ToDictionary(kv => kv.Key, kv => kv.Value!.ToJsonString()).Should().Equal(new Dictionary<string, string>
         {
-            ["dataset"] = "\"iris\"", ["threshold"] = "0.9", ["tags"] = "[\"a\"]", ["cfg"] = "{\"lr\":0.1}",
+            ["dataset"] = "\"iris\"",
+            ["threshold"] = "0.9",
+            ["tags"] = "[\"a\"]",
+            ["cfg"] = "{\"lr\":0.1}",
         });
     }
 
@@ -346,7 +370,7 @@ public class ManifestLoaderTests
     }
 
     [Fact]
-    public void Load_SameManifestTwice_GivesEqualJson()
+    public void Load_SerializedDag_RoundTripsThroughJson()
     {
         var first = ManifestLoader.Load(SampleManifests.MlPipeline, "a.yaml").Dags.Single().Resource;
         var json = System.Text.Json.JsonSerializer.Serialize(first, K8sFlowJson.Options);

@@ -84,6 +84,7 @@ public class DagValidatorTests
     [InlineData("", "- {name: a, image: i, command: [c]}\n- {name: b, image: i, command: ['{{ tasks.a.outputs.n }}']}", "dag.yaml:7: dag d: task b: spec.tasks[1].command[0]: template reads outputs of task \"a\", which is not upstream of \"b\" (add it to dependsOn)")]
     [InlineData("", "- {name: a, image: i, command: [c], env: [{name: X, value: '{{ dss }}'}]}", "dag.yaml:6: dag d: task a: spec.tasks[0].env[0].value: {{ dss }}: undefined name \"dss\" (did you mean \"ds\"?) (known: ds, ds_nodash, ts, ts_nodash, logical_date, data_interval_start, data_interval_end, run_id, dag_run.conf, params.NAME, tasks.TASK.outputs.KEY, macros.ds_add(ds, n))")]
     [InlineData("", "- {name: a, image: i, command: [c], args: ['--date={{ ds']}", "dag.yaml:6: dag d: task a: spec.tasks[0].args[0]: unclosed \"{{\" at column 8 (expected \"}}\")")]
+    [InlineData("", "- {name: a, image: i, command: [c], outlets: ['s3://lake/{{ params.x }}']}", "dag.yaml:6: dag d: task a: spec.tasks[0].outlets[0]: unknown param \"x\" in template (the Dag declares no params)")]
     [InlineData("defaults: {env: [{name: X, value: '{{ tasks.a.outputs.n }}'}]}", Task, "dag.yaml:5: dag d: spec.defaults.env[0].value: spec.defaults cannot read task outputs (tasks.a.outputs.n): not every task runs after \"a\"")]
     public void Validate_BadManifest_NamesFileDagTaskAndField(string spec, string tasks, string expected, string name = "d")
     {
@@ -185,6 +186,21 @@ public class DagValidatorTests
         };
 
         DagValidator.Validate(dag).Select(d => d.ToString()).Should().Equal("dag d: task a: spec.tasks[0].retries: must be 0 or more, got -1");
+    }
+
+    [Fact]
+    public void Validate_TenThousandTaskChain_IsValid()
+    {
+        var tasks = Enumerable.Range(0, 10_000).Select(i => new TaskSpec
+        {
+            Name = $"t{i}",
+            Image = "i",
+            Command = i == 0 ? ["c"] : ["c", $"{{{{ tasks.t{i - 1}.outputs.n }}}}"],
+            DependsOn = i == 0 ? null : [$"t{i - 1}"],
+        }).ToList();
+        var dag = new Dag { Metadata = new ObjectMeta { Name = "big" }, Spec = new DagSpec { Tasks = tasks } };
+
+        DagValidator.Validate(dag).Should().BeEmpty();
     }
 
     [Theory]
