@@ -48,7 +48,7 @@ public static class ManifestLoader
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow mapping).
-            syntaxError = SyntaxError("the document is malformed here", parser.Current?.End, sourceName, stream.Documents.Count);
+            syntaxError = SyntaxError("malformed document (check for an unclosed bracket, brace or quote on or before this line)", parser.Current?.End, sourceName, stream.Documents.Count);
         }
 
         for (var index = 0; index < stream.Documents.Count; index++)

@@ -34,7 +34,14 @@ internal sealed class TypedYamlReader(DocumentContext document)
     public Dictionary<string, int> Lines { get; } = new(StringComparer.Ordinal);
     public List<Diagnostic> Diagnostics { get; } = [];
 
-    public JsonNode? Read(YamlNode node, Type target, string path)
+    /// <param name="node">The YAML node.</param>
+    /// <param name="target">The C# type the node becomes.</param>
+    /// <param name="path">The node's field path, e.g. spec.tasks[2].retries.</param>
+    /// <param name="nullable">
+    /// Whether null is allowed: nullable properties and JSON values only. A null task name, list item or
+    /// param declaration would otherwise reach code that rightly assumes it is there.
+    /// </param>
+    public JsonNode? Read(YamlNode node, Type target, string path, bool nullable = true)
     {
         if (!_read.Add(node) && ++_aliasedNodes > MaxAliasedNodes)
         {
@@ -48,7 +55,7 @@ internal sealed class TypedYamlReader(DocumentContext document)
         var type = Nullable.GetUnderlyingType(target) ?? target;
         if (node is YamlScalarNode nullScalar && YamlScalars.IsNull(nullScalar))
         {
-            if (type.IsValueType && Nullable.GetUnderlyingType(target) is null)
+            if (!nullable || (type.IsValueType && Nullable.GetUnderlyingType(target) is null))
             {
                 Report(node, path, $"expected {Describe(type)}, got null");
             }
@@ -80,7 +87,7 @@ internal sealed class TypedYamlReader(DocumentContext document)
         var outerTask = _task;
         if (isTask)
         {
-            _task = mapping.Children.TryGetValue(new YamlScalarNode("name"), out var name) && name is YamlScalarNode s ? s.Value : null;
+            _task = mapping.Children.TryGetValue(new YamlScalarNode("name"), out var name) && name is YamlScalarNode s && !YamlScalars.IsNull(s) ? s.Value : null;
         }
         var result = new JsonObject();
         foreach (var (keyNode, valueNode) in mapping.Children)
@@ -101,7 +108,7 @@ internal sealed class TypedYamlReader(DocumentContext document)
             }
             // The key's line, not the value's: a nested mapping starts on the line after its key.
             Lines.TryAdd(fieldPath, checked((int)keyNode.Start.Line));
-            result[key] = Read(valueNode, property.PropertyType, fieldPath);
+            result[key] = Read(valueNode, property.PropertyType, fieldPath, property.IsSetNullable);
         }
         if (isTask)
         {
@@ -123,7 +130,7 @@ internal sealed class TypedYamlReader(DocumentContext document)
             {
                 var fieldPath = FieldPaths.Property(path, key);
                 Lines.TryAdd(fieldPath, checked((int)keyNode.Start.Line));
-                result[key] = Read(valueNode, info.ElementType!, fieldPath);
+                result[key] = Read(valueNode, info.ElementType!, fieldPath, AllowsNull(info.ElementType!));
             }
         }
         return result;
@@ -138,7 +145,7 @@ internal sealed class TypedYamlReader(DocumentContext document)
         var result = new JsonArray();
         for (var i = 0; i < sequence.Children.Count; i++)
         {
-            result.Add(Read(sequence.Children[i], info.ElementType!, FieldPaths.Item(path, i)));
+            result.Add(Read(sequence.Children[i], info.ElementType!, FieldPaths.Item(path, i), AllowsNull(info.ElementType!)));
         }
         return result;
     }
@@ -206,6 +213,10 @@ internal sealed class TypedYamlReader(DocumentContext document)
         }
         return result;
     }
+
+    // Collection items carry no nullability metadata: only JSON values and Nullable<T> items may be null.
+    private static bool AllowsNull(Type itemType) =>
+        typeof(JsonNode).IsAssignableFrom(itemType) || Nullable.GetUnderlyingType(itemType) is not null;
 
     private bool TryKey(YamlNode keyNode, string path, out string key)
     {

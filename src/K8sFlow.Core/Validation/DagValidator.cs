@@ -60,7 +60,7 @@ public static partial class DagValidator
         }
         if (schedule is Schedule.Continuous && spec.MaxActiveRuns != 1)
         {
-            var actual = spec.MaxActiveRuns is { } n ? n.ToString(CultureInfo.InvariantCulture) : "unset (default 16)";
+            var actual = spec.MaxActiveRuns is { } n ? n.ToString(CultureInfo.InvariantCulture) : "none (the default allows more)";
             findings.Error("spec.maxActiveRuns", $"schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got {actual}");
         }
         if (schedule is Schedule.Cron or Schedule.Interval or Schedule.Once && spec.StartDate is null)

@@ -115,6 +115,9 @@ public class ManifestLoaderTests
     [InlineData("    env: {A: b}", "spec.tasks[0].env: expected a list, got a mapping")]
     [InlineData("    image: {name: x}", "spec.tasks[0].image: expected a string, got a mapping")]
     [InlineData("    podTemplate: [1]", "spec.tasks[0].podTemplate: expected a mapping, got a list")]
+    [InlineData("    dependsOn: [~]", "spec.tasks[0].dependsOn[0]: expected a string, got null")]
+    [InlineData("    env: [{name: ~}]", "spec.tasks[0].env[0].name: expected a string, got null")]
+    [InlineData("    resources: {limits: {cpu: ~}}", "spec.tasks[0].resources.limits.cpu: expected a string, got null")]
     [InlineData("    retry: 3", "spec.tasks[0].retry: unknown field \"retry\" (did you mean \"retries\"?)")]
     [InlineData("    Image: busybox", "spec.tasks[0].Image: unknown field \"Image\" (did you mean \"image\"?)")]
     [InlineData("    dependson: [x]", "spec.tasks[0].dependson: unknown field \"dependson\" (did you mean \"dependsOn\"?)")]
@@ -133,6 +136,32 @@ public class ManifestLoaderTests
         var result = ManifestLoader.Load(text, "d.yaml");
 
         result.Diagnostics.Should().ContainSingle().Which.ToString().Should().Be($"d.yaml:7: dag d: task t: {expected}");
+    }
+
+    [Theory]
+    [InlineData("  tasks: [{name: ~, image: i, command: [c]}]", "d.yaml:5: dag d: spec.tasks[0].name: expected a string, got null")]
+    [InlineData("  params: {p: ~}\n  tasks: []", "d.yaml:5: dag d: spec.params.p: expected a mapping, got null")]
+    [InlineData("  tasks: [~]", "d.yaml:5: dag d: spec.tasks[0]: expected a mapping, got null")]
+    public void Load_NullWhereAValueIsRequired_IsAnError(string spec, string expected)
+    {
+        var text = $"apiVersion: k8sflow.io/v1alpha1\nkind: Dag\nmetadata: {{name: d}}\nspec:\n{spec}\n";
+
+        ManifestLoader.Load(text, "d.yaml").Diagnostics.Select(d => d.ToString()).Should().Equal(expected);
+    }
+
+    [Fact]
+    public void Load_NullInOptionalField_IsAbsent()
+    {
+        var text = SampleManifests.Minimal.Replace("    image: busybox\n    command: [echo, a]", "    image: busybox\n    command: [echo, a]\n    retries: ~\n    env: null", StringComparison.Ordinal);
+
+        text.Should().Contain("retries: ~", "the test edits the manifest");
+
+        var result = ManifestLoader.Load(text, "m.yaml");
+
+        result.Diagnostics.Should().BeEmpty();
+        var task = result.Dags.Single().Resource.Spec.Tasks[0];
+        task.Retries.Should().BeNull();
+        task.Env.Should().BeNull();
     }
 
     [Fact]

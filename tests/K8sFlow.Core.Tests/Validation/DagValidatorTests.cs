@@ -44,7 +44,7 @@ public class DagValidatorTests
     [InlineData("schedule: 0 0 * *", Task, "dag.yaml:5: dag d: spec.schedule: invalid cron '0 0 * *': expected 5 fields (minute hour day-of-month month day-of-week), got 4")]
     [InlineData("timezone: Mars/Olympus", Task, "dag.yaml:5: dag d: spec.timezone: unknown time zone 'Mars/Olympus' (expected an IANA name such as UTC, Europe/Berlin, America/New_York)")]
     [InlineData("timetable: interval", Task, "dag.yaml:5: dag d: spec.timetable: unknown timetable \"interval\" (expected one of trigger, dataInterval)")]
-    [InlineData("schedule: '@continuous'", Task, "dag.yaml:4: dag d: spec.maxActiveRuns: schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got unset (default 16)")]
+    [InlineData("schedule: '@continuous'", Task, "dag.yaml:4: dag d: spec.maxActiveRuns: schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got none (the default allows more)")]
     [InlineData("schedule: '@continuous'\nmaxActiveRuns: 2", Task, "dag.yaml:6: dag d: spec.maxActiveRuns: schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got 2")]
     [InlineData("schedule: '@daily'", Task, "dag.yaml:4: dag d: spec.startDate: a scheduled Dag needs a startDate (schedule \"@daily\"), e.g. startDate: \"2026-01-01T00:00:00Z\"")]
     [InlineData("schedule: '@every 6h'", Task, "dag.yaml:4: dag d: spec.startDate: a scheduled Dag needs a startDate (schedule \"@every 6h\"), e.g. startDate: \"2026-01-01T00:00:00Z\"")]
