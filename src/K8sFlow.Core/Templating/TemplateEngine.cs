@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using K8sFlow.Core.Api;
 using K8sFlow.Core.Validation;
 
 namespace K8sFlow.Core.Templating;
@@ -51,6 +52,20 @@ public sealed record TemplateContext
     /// <summary>Outputs of finished tasks: task name -> key -> value as JSON text (as in DagRun status).</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> TaskOutputs { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>The context a run's status gives: its dates, run id, resolved params and task outputs.</summary>
+    public static TemplateContext FromRunStatus(DagRunStatus status) => new()
+    {
+        LogicalDate = status.LogicalDate,
+        DataIntervalStart = status.DataIntervalStart,
+        DataIntervalEnd = status.DataIntervalEnd,
+        RunId = status.RunId ?? "",
+        Params = status.Params ?? [],
+        TaskOutputs = (status.Tasks ?? [])
+            .Where(t => t.Outputs is not null)
+            .DistinctBy(t => t.Name)
+            .ToDictionary(t => t.Name, t => (IReadOnlyDictionary<string, string>)t.Outputs!, StringComparer.Ordinal),
+    };
 }
 
 /// <summary>

@@ -171,6 +171,26 @@ public class TemplateEngineTests
     }
 
     [Fact]
+    public void FromRunStatus_RendersTheRunsValues()
+    {
+        var status = new K8sFlow.Core.Api.DagRunStatus
+        {
+            LogicalDate = new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero),
+            RunId = "scheduled__2026-03-01T02:00:00+00:00",
+            Params = new Dictionary<string, JsonNode?> { ["dataset"] = "iris" },
+            Tasks =
+            [
+                new() { Name = "ingest", Outputs = new Dictionary<string, string> { ["rows"] = "178" } },
+                new() { Name = "train" },
+            ],
+        };
+
+        var result = TemplateEngine.Render("{{ run_id }} {{ ds }} {{ params.dataset }} {{ tasks.ingest.outputs.rows }}", TemplateContext.FromRunStatus(status));
+
+        result.Value.Should().Be("scheduled__2026-03-01T02:00:00+00:00 2026-03-01 iris 178");
+    }
+
+    [Fact]
     public void RenderAll_CollectsEveryError()
     {
         var result = TemplateEngine.RenderAll(["{{ ds }}", "{{ nope }}", "x", "{{ params.missing }}"], Context);
