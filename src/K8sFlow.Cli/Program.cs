@@ -11,6 +11,8 @@ public partial class Program
     {
         ValidateCommand.Create(),
         GraphCommand.Create(),
+        ScheduleCommand.Create(),
+        CrdsCommand.Create(),
     };
 
     /// <summary>

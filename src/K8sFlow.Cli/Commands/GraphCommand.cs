@@ -1,6 +1,5 @@
 using System.CommandLine;
 using K8sFlow.Cli.Graphs;
-using K8sFlow.Core.Validation;
 
 namespace K8sFlow.Cli.Commands;
 
@@ -32,27 +31,8 @@ public static class GraphCommand
 
     public static int Run(string path, string? dagName, string format, TextWriter output, TextWriter error)
     {
-        var file = ManifestFiles.Load([path], recursive: false).Single();
-        ValidateCommand.Print(file.Result.Diagnostics.Where(d => d.IsError), error);
-        if (file.Result.HasErrors)
-        {
-            return ExitCodes.Invalid;
-        }
-        var dags = file.Result.Dags;
-        var names = string.Join(", ", dags.Select(d => d.Resource.Metadata.Name));
-        var chosen = dagName is null
-            ? (dags.Count == 1 ? dags[0] : null)
-            : dags.FirstOrDefault(d => d.Resource.Metadata.Name == dagName);
+        var chosen = DagFile.LoadValid(path, dagName, error);
         if (chosen is null)
-        {
-            error.WriteLine(dagName is not null ? $"{path}: no dag \"{dagName}\" (found: {(names.Length > 0 ? names : "none")})"
-                : dags.Count == 0 ? $"{path}: no Dag found"
-                : $"{path}: {dags.Count} Dags ({names}); choose one with --dag");
-            return ExitCodes.Invalid;
-        }
-        var diagnostics = DagValidator.Validate(chosen.Resource, chosen.Source);
-        ValidateCommand.Print(diagnostics, error);
-        if (diagnostics.Any(d => d.IsError))
         {
             return ExitCodes.Invalid;
         }
