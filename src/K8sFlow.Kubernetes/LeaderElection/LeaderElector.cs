@@ -75,6 +75,18 @@ public sealed class LeaderElector
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await CampaignAndLeadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown is the normal end of a campaign.
+        }
+    }
+
+    private async Task CampaignAndLeadAsync(CancellationToken cancellationToken)
+    {
         if (!await AcquireAsync(cancellationToken).ConfigureAwait(false))
         {
             return;
