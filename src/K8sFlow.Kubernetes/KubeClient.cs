@@ -172,7 +172,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
             .Add("tailLines", options?.TailLines?.ToString())
             .Add("timestamps", options?.Timestamps == true ? "true" : null);
         var request = ObjectRequest(KubeVerb.Get, HttpMethod.Get, KubeKinds.Pod, @namespace, name, "log", query, body: null)
-            with { Streaming = options?.Follow == true };
+            with
+        { Streaming = options?.Follow == true };
         var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -205,7 +206,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
             .Add("fieldValidation", options?.FieldValidation)
             .Add("force", patch.Type == PatchType.Apply && options?.Force == true ? "true" : null);
         var request = ObjectRequest(KubeVerb.Patch, HttpMethod.Patch, kind, @namespace, name, subresource, query, Encoding.UTF8.GetBytes(patch.Body))
-            with { ContentType = patch.ContentType };
+            with
+        { ContentType = patch.ContentType };
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await ReadObjectAsync<T>(response, request, cancellationToken).ConfigureAwait(false);
     }
