@@ -171,9 +171,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
             .Add("sinceSeconds", options?.SinceSeconds?.ToString())
             .Add("tailLines", options?.TailLines?.ToString())
             .Add("timestamps", options?.Timestamps == true ? "true" : null);
-        var request = ObjectRequest(KubeVerb.Get, HttpMethod.Get, KubeKinds.Pod, @namespace, name, "log", query, body: null)
-            with
-        { Streaming = options?.Follow == true };
+        var request = ObjectRequest(KubeVerb.Get, HttpMethod.Get, KubeKinds.Pod, @namespace, name, "log", query, body: null,
+            streaming: options?.Follow == true);
         var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -205,9 +204,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
             .Add("fieldManager", fieldManager)
             .Add("fieldValidation", options?.FieldValidation)
             .Add("force", patch.Type == PatchType.Apply && options?.Force == true ? "true" : null);
-        var request = ObjectRequest(KubeVerb.Patch, HttpMethod.Patch, kind, @namespace, name, subresource, query, Encoding.UTF8.GetBytes(patch.Body))
-            with
-        { ContentType = patch.ContentType };
+        var request = ObjectRequest(KubeVerb.Patch, HttpMethod.Patch, kind, @namespace, name, subresource, query,
+            Encoding.UTF8.GetBytes(patch.Body), patch.ContentType);
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await ReadObjectAsync<T>(response, request, cancellationToken).ConfigureAwait(false);
     }
@@ -218,11 +216,11 @@ public sealed class KubeClient : IKubeClient, IDisposable
         .Add("fieldValidation", options?.FieldValidation);
 
     private KubeRequest ObjectRequest(KubeVerb verb, HttpMethod method, ResourceKind kind, string? @namespace, string name,
-        string? subresource, QueryBuilder? query, byte[]? body)
+        string? subresource, QueryBuilder? query, byte[]? body, string contentType = JsonContentType, bool streaming = false)
     {
         var resolved = NamespaceFor(kind, @namespace);
         return new KubeRequest(verb, method, kind, resolved, name, subresource, kind.ObjectPath(resolved, name, subresource),
-            query?.ToString() ?? "", body, body is null ? null : JsonContentType);
+            query?.ToString() ?? "", body, body is null ? null : contentType, streaming);
     }
 
     /// <summary>Single-object requests on namespaced kinds fall back to the default namespace, like kubectl.</summary>
