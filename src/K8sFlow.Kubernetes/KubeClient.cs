@@ -20,6 +20,9 @@ public sealed class KubeClient : IKubeClient, IDisposable
 {
     private const string JsonContentType = "application/json";
 
+    /// <summary>How long past its timeoutSeconds a silent watch is kept before the client ends it.</summary>
+    private static readonly TimeSpan WatchGracePeriod = TimeSpan.FromSeconds(30);
+
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly string _baseUrl;
@@ -150,13 +153,37 @@ public sealed class KubeClient : IKubeClient, IDisposable
             .Add("watch", "true");
         var request = new KubeRequest(KubeVerb.Watch, HttpMethod.Get, kind, @namespace, null, null,
             kind.CollectionPath(@namespace), query.ToString(), Body: null, ContentType: null, Streaming: true);
-        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        // A connection that died silently would never end the stream: give up a grace period after the
+        // server should have closed it, as if it had.
+        using var overdue = options?.TimeoutSeconds is { } seconds
+            ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds) + WatchGracePeriod, _options.TimeProvider)
+            : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, overdue.Token);
+        using var response = await SendAsync(request, linked.Token).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            await foreach (var watchEvent in WatchStream.ReadAsync<T>(stream, cancellationToken).ConfigureAwait(false))
+            var events = WatchStream.ReadAsync<T>(stream, linked.Token).GetAsyncEnumerator(linked.Token);
+            await using (events.ConfigureAwait(false))
             {
-                yield return watchEvent;
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        more = await events.MoveNextAsync().ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (overdue.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        _options.Logger?.LogDebug("Watch {Path} outlived timeoutSeconds by {Grace}; ending it", request.Path, WatchGracePeriod);
+                        more = false;
+                    }
+                    if (!more)
+                    {
+                        yield break;
+                    }
+                    yield return events.Current;
+                }
             }
         }
     }

@@ -120,6 +120,24 @@ public class WatchTests
         await reading.Invoking(t => t.WaitAsync(TestWait.Bound)).Should().ThrowAsync<OperationCanceledException>();
     }
 
+    [Fact]
+    public async Task Watch_SilentPastTimeoutSeconds_EndsLikeAServerClose()
+    {
+        var time = new ManualTimeProvider();
+        var stream = new ChunkedStream();
+        var handler = new FakeHttpHandler(_ => stream.Response());
+        var client = handler.Client(new KubeClientOptions { TimeProvider = time, Retry = new KubeRetryOptions { MaxRetries = 0 } });
+        await using var events = client.WatchAsync(KubeKinds.Job, "ns", new WatchOptions { TimeoutSeconds = 60 }, TestWait.Token()).GetAsyncEnumerator();
+        stream.Write("""{"type":"ADDED","object":{"metadata":{"name":"a"}}}""" + "\n");
+        (await events.MoveNextAsync()).Should().BeTrue();
+        var next = events.MoveNextAsync().AsTask();
+
+        await time.WaitForTimerDueInAsync(TimeSpan.FromSeconds(90));
+        time.Advance(TimeSpan.FromSeconds(90));
+
+        (await next.WaitAsync(TestWait.Bound)).Should().BeFalse("the stream ends quietly, as if the server had closed it");
+    }
+
     /// <summary>Returns the given byte arrays one read at a time.</summary>
     private sealed class SplitBytesStream(params byte[][] parts) : MemoryStream
     {
