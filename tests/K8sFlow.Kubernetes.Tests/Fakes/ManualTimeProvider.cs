@@ -158,19 +158,4 @@ public static class TestWait
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
     public static CancellationToken Token() => new CancellationTokenSource(Bound).Token;
-
-    /// <summary>Waits until <paramref name="condition"/> holds, polling on the thread pool's turns (no fixed sleep).</summary>
-    public static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-            await Task.Yield();
-            await Task.Delay(1);
-        }
-    }
 }
