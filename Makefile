@@ -15,6 +15,9 @@ TEST_ARGS ?=
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+# Tools the tests drive: `deps` installs them, the tests find them through these variables.
+TOOLS := $(CURDIR)/.tools
+export K8SFLOW_HELM := $(TOOLS)/helm
 
 # need(command, what to do when it is missing): quiet and idempotent when everything is there.
 # A new tool is one line in `deps`, e.g.  @$(call need,promtool,$(call apt,prometheus))
@@ -23,7 +26,7 @@ apt = echo "deps: apt-get install $(1)" && apt-get update -qq && DEBIAN_FRONTEND
 # For tools this machine kind provides and no registry reachable here serves.
 fail = { echo "deps: $(1)" >&2; exit 1; }
 
-.PHONY: help deps restore build test fmt lint crds run clean
+.PHONY: help deps restore build test fmt lint crds chart-crds rbac run clean
 
 help:
 	@echo "deps     install/check what build and tests need (idempotent)"
@@ -32,7 +35,9 @@ help:
 	@echo "test     run every test project; ends with 'Tests: N passed, M failed'"
 	@echo "fmt      dotnet format"
 	@echo "lint     format check + build with warnings as errors"
-	@echo "crds     regenerate crds/ from the C# API types"
+	@echo "crds     regenerate crds/ from the C# API types (and the chart's copy)"
+	@echo "chart-crds  copy crds/ into charts/k8sflow/crds"
+	@echo "rbac     render config/rbac from the chart's RBAC templates"
 	@echo "run      validate the sample ML pipeline (running it comes later)"
 	@echo "clean    remove build output"
 
@@ -40,6 +45,8 @@ deps:
 	@$(call need,dotnet,$(call fail,dotnet not found: install the .NET 10 SDK that global.json names))
 	@$(DOTNET) --version | grep -q '^10\.' || $(call fail,the .NET 10 SDK is needed; dotnet --version says $$($(DOTNET) --version))
 	@$(call need,kubectl,$(call fail,kubectl not found: it comes preinstalled on this machine kind))
+	@$(call need,promtool,$(call apt,prometheus))
+	@$(call need,$(K8SFLOW_HELM),scripts/install-helm.sh $(K8SFLOW_HELM))
 
 restore: deps
 	@$(DOTNET) restore $(SLN) -v quiet
@@ -66,6 +73,14 @@ lint: restore
 
 crds: build
 	@$(K8SFLOW) crds --output-dir crds
+	@$(MAKE) --no-print-directory chart-crds
+
+# Helm installs the CRDs from the chart's crds/; a test fails when they differ from crds/.
+chart-crds:
+	@rm -f charts/k8sflow/crds/*.yaml && cp crds/*.yaml charts/k8sflow/crds/
+
+rbac: deps
+	@scripts/render-rbac.sh config/rbac
 
 run: build
 	@$(K8SFLOW) validate config/samples/ml-pipeline.yaml

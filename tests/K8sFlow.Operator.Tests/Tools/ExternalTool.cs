@@ -29,6 +29,9 @@ public sealed class ExternalTool
         ? promtool
         : "promtool");
 
+    /// <summary>Any executable (a repository script).</summary>
+    public static ExternalTool At(string path) => new(path);
+
     public string Path { get; }
 
     public async Task<ToolResult> RunAsync(IEnumerable<string> arguments, string? standardInput = null)
