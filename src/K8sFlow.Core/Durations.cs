@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -43,8 +44,15 @@ public static partial class Durations
         return true;
     }
 
+    /// <summary>Like <see cref="TryParse(string?, out TimeSpan)"/>; on failure <paramref name="error"/> names the text and the accepted shape.</summary>
+    public static bool TryParse(string? text, out TimeSpan duration, [NotNullWhen(false)] out string? error)
+    {
+        error = TryParse(text, out duration) ? null : $"invalid duration \"{text}\" (expected e.g. 30s, 5m, 1h30m, 2d)";
+        return error is null;
+    }
+
     public static TimeSpan Parse(string text) =>
-        TryParse(text, out var d) ? d : throw new FormatException($"invalid duration '{text}' (expected e.g. 30s, 5m, 1h30m, 2d)");
+        TryParse(text, out var d, out var error) ? d : throw new FormatException(error);
 
     /// <summary>Formats as the shortest Go-style string, e.g. 90 s -> "1m30s".</summary>
     public static string Format(TimeSpan duration)

@@ -1,6 +1,7 @@
 using System.Text;
 using K8sFlow.Core;
 using K8sFlow.Core.Api;
+using K8sFlow.Core.Planning;
 
 namespace K8sFlow.Cli.Graphs;
 
@@ -31,7 +32,8 @@ public static class GraphRenderer
     /// </summary>
     public static string Ascii(Dag dag)
     {
-        var graph = DagGraph.Build(dag.Spec);
+        var model = Model.Of(dag);
+        var graph = model.Graph;
         var order = graph.TopologicalOrder();
         var layer = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var task in order)
@@ -43,7 +45,7 @@ public static class GraphRenderer
         text.Append("dag ").Append(dag.Metadata.Name).Append(" (").Append(count).Append(count == 1 ? " task" : " tasks").AppendLine(")");
         foreach (var task in order.OrderBy(t => layer[t]))
         {
-            text.Append(' ', 2 * layer[task]).Append(task).Append(Marks(graph[task], " [", "]"));
+            text.Append(' ', 2 * layer[task]).Append(task).Append(model.Marks(task, " [", "]"));
             if (graph.Downstream[task].Count > 0)
             {
                 text.Append(" -> ").AppendJoin(", ", graph.Downstream[task]);
@@ -56,14 +58,14 @@ public static class GraphRenderer
     /// <summary>A Mermaid flowchart: branch tasks as diamonds, trigger rules on a second label line.</summary>
     public static string Mermaid(Dag dag)
     {
-        var graph = DagGraph.Build(dag.Spec);
+        var model = Model.Of(dag);
+        var graph = model.Graph;
         var ids = Ids(graph);
         var text = new StringBuilder("flowchart TD\n");
         foreach (var task in graph.TopologicalOrder())
         {
-            var spec = graph[task];
-            var label = task + Marks(spec, "<br/>", "", includeBranch: false);
-            var (open, close) = TaskTypes.IsBranch(spec) ? ("{\"", "\"}") : ("[\"", "\"]");
+            var label = task + model.Marks(task, "<br/>", "", includeBranch: false);
+            var (open, close) = model.Policies[task].IsBranch ? ("{\"", "\"}") : ("[\"", "\"]");
             text.Append("    ").Append(ids[task]).Append(open).Append(label).Append(close).Append('\n');
         }
         foreach (var (from, to) in Edges(graph))
@@ -76,21 +78,21 @@ public static class GraphRenderer
     /// <summary>A Graphviz digraph: branch tasks as diamonds, trigger rules on a second label line.</summary>
     public static string Dot(Dag dag)
     {
-        var graph = DagGraph.Build(dag.Spec);
+        var model = Model.Of(dag);
+        var graph = model.Graph;
         var text = new StringBuilder();
         text.Append("digraph \"").Append(dag.Metadata.Name).Append("\" {\n");
         text.Append("    rankdir=TB;\n    node [shape=box];\n");
         foreach (var task in graph.TopologicalOrder())
         {
-            var spec = graph[task];
             var attributes = new List<string>();
-            if (TaskTypes.IsBranch(spec))
+            if (model.Policies[task].IsBranch)
             {
                 attributes.Add("shape=diamond");
             }
-            if (TriggerRules.Of(spec) != TriggerRules.Default)
+            if (model.Rule(task) is { } rule)
             {
-                attributes.Add($"label=\"{task}\\n{TriggerRules.Of(spec)}\"");
+                attributes.Add($"label=\"{task}\\n{rule}\"");
             }
             text.Append("    \"").Append(task).Append('"');
             if (attributes.Count > 0)
@@ -106,24 +108,43 @@ public static class GraphRenderer
         return text.Append("}\n").ToString();
     }
 
-    private static string Marks(TaskSpec task, string open, string close, bool includeBranch = true)
-    {
-        var marks = new List<string>();
-        if (includeBranch && TaskTypes.IsBranch(task))
-        {
-            marks.Add(TaskTypes.Branch);
-        }
-        if (TriggerRules.Of(task) != TriggerRules.Default)
-        {
-            marks.Add(TriggerRules.Of(task));
-        }
-        return marks.Count == 0 ? "" : open + string.Join(", ", marks) + close;
-    }
-
     /// <summary>Mermaid ids by declaration index: stable, and free of the characters task names may hold.</summary>
     private static Dictionary<string, string> Ids(DagGraph graph) =>
         graph.Tasks.Select((t, i) => (t.Name, Id: $"t{i}")).DistinctBy(x => x.Name).ToDictionary(x => x.Name, x => x.Id, StringComparer.Ordinal);
 
     private static IEnumerable<(string From, string To)> Edges(DagGraph graph) =>
         graph.TopologicalOrder().SelectMany(from => graph.Downstream[from].Select(to => (from, to)));
+
+    /// <summary>The graph and, per task name, what the planner reads of it (branch, trigger rule): the one parsing.</summary>
+    private sealed record Model(DagGraph Graph, IReadOnlyDictionary<string, TaskPolicy> Policies)
+    {
+        public static Model Of(Dag dag)
+        {
+            var policies = TaskPolicy.Resolve(dag.Spec).Policies;
+            var byName = new Dictionary<string, TaskPolicy>(StringComparer.Ordinal);
+            for (var i = 0; i < policies.Count; i++)
+            {
+                byName.TryAdd(dag.Spec.Tasks[i].Name, policies[i]);
+            }
+            return new Model(DagGraph.Build(dag.Spec), byName);
+        }
+
+        /// <summary>The task's trigger rule when it is not the default all_success.</summary>
+        public string? Rule(string task) =>
+            Policies[task].TriggerRule is var rule && rule != TriggerRules.Default ? rule.ToName() : null;
+
+        public string Marks(string task, string open, string close, bool includeBranch = true)
+        {
+            var marks = new List<string>();
+            if (includeBranch && Policies[task].IsBranch)
+            {
+                marks.Add(TaskTypes.Branch);
+            }
+            if (Rule(task) is { } rule)
+            {
+                marks.Add(rule);
+            }
+            return marks.Count == 0 ? "" : open + string.Join(", ", marks) + close;
+        }
+    }
 }

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
+using K8sFlow.Core.Params;
+using K8sFlow.Core.Scheduling;
 
 namespace K8sFlow.Core.Api;
 
@@ -31,10 +33,10 @@ public sealed record DagSpec
     public string? Timezone { get; init; }
 
     [Description("How schedule points map to runs. trigger (Airflow 3 default): a run fires at each cron match and its logical date is that match. dataInterval (Airflow 2): a run covers [match, next match), starts when the interval ends, and its logical date is the interval start.")]
-    [AllowedValues("trigger", "dataInterval")]
+    [AllowedValues(TimetableKinds.Trigger, TimetableKinds.DataInterval)]
     public string? Timetable { get; init; }
 
-    [Description("Earliest schedule point (aligned up to the next match). Required for scheduled DAGs.")]
+    [Description("Earliest schedule point (aligned up to the next match). Required for cron and @every schedules; @once runs once at startDate and never without it.")]
     public DateTimeOffset? StartDate { get; init; }
 
     [Description("Inclusive: no run whose schedule point is after it.")]
@@ -43,7 +45,7 @@ public sealed record DagSpec
     [Description("Create a run for every missed schedule point since startDate (true) or only for the newest one (false, default).")]
     public bool? Catchup { get; init; }
 
-    [Description("Runs of this DAG running at once (Airflow max_active_runs). Default 16; further runs wait Queued.")]
+    [Description("Runs of this DAG running at once (Airflow max_active_runs). Default 16; further runs wait Queued. @continuous runs one at a time: leave it unset or 1.")]
     [Range(1, int.MaxValue)]
     public int? MaxActiveRuns { get; init; }
 
@@ -80,7 +82,7 @@ public sealed record DagSpec
 public sealed record ParamSpec
 {
     [Description("string, integer, number, boolean, array or object. Default string.")]
-    [AllowedValues("string", "integer", "number", "boolean", "array", "object")]
+    [AllowedValues(ParamTypes.String, ParamTypes.Integer, ParamTypes.Number, ParamTypes.Boolean, ParamTypes.Array, ParamTypes.Object)]
     public string? Type { get; init; }
 
     [Description("Value used when a run does not set this param.")]
@@ -163,7 +165,7 @@ public sealed record TaskSpec
     public string? TriggerRule { get; init; }
 
     [Description("container (default) or branch: a branch task writes {\"branch\": \"task\"} or {\"branch\": [\"a\", \"b\"]} to the file $K8SFLOW_OUTPUT names; its other direct downstream tasks are skipped.")]
-    [AllowedValues("container", "branch")]
+    [AllowedValues(TaskTypes.Container, TaskTypes.Branch)]
     public string? Type { get; init; }
 
     [Description("Container image; default: defaults.image.")]

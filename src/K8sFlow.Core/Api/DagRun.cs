@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace K8sFlow.Core.Api;
 
@@ -115,10 +116,13 @@ public sealed record TaskInstanceStatus
     [Required]
     [Key]
     public string Name { get; init; } = "";
-    [Description("Airflow state: none, scheduled, queued, running, up_for_retry, up_for_reschedule, success, failed, skipped, upstream_failed, removed.")]
+    // Default values are not written: most tasks of a large run are none at try 0, and status must stay small.
+    [Description("Airflow state: none (not written), scheduled, queued, running, up_for_retry, up_for_reschedule, success, failed, skipped, upstream_failed, removed.")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public TaskState State { get; init; }
-    [Description("Current attempt, counting from 1 (0 before the first attempt).")]
+    [Description("Current attempt, counting from 1 (0, not written, before the first attempt).")]
     [Range(0, int.MaxValue)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int TryNumber { get; init; }
     [Description("The batch/v1 Job of the current attempt.")]
     public string? Job { get; init; }

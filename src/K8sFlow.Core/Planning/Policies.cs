@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using K8sFlow.Core.Api;
@@ -16,8 +15,6 @@ public sealed record TaskPolicy(
     TimeSpan? MaxRetryDelay,
     TimeSpan? ExecutionTimeout)
 {
-    public const string ContainerType = "container";
-    public const string BranchType = "branch";
     public static readonly TimeSpan DefaultRetryDelay = TimeSpan.FromSeconds(300);
     /// <summary>Airflow's MAX_RETRY_DELAY: no backoff waits longer than a day.</summary>
     public static readonly TimeSpan RetryDelayCeiling = TimeSpan.FromHours(24);
@@ -59,91 +56,84 @@ public sealed record TaskPolicy(
     private static ulong StableHash(string text) =>
         BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    /// <summary>Resolves <paramref name="task"/>'s settings; errors name the task, the field and the accepted values.</summary>
-    public static TaskPolicyResult Resolve(DagSpec dag, TaskSpec task)
+    /// <summary>
+    /// Resolves every task's settings, in spec order (<c>Policies[i]</c> is <c>spec.tasks[i]</c>'s): the rules
+    /// for triggerRule, type, retries and the durations, the one place both the validator and the planner use.
+    /// Errors name the field where the bad value is written (<c>spec.defaults.retryDelay</c> or
+    /// <c>spec.tasks[2].retryDelay</c>) and the accepted values; a field in error falls back to the default,
+    /// so the policies are complete but only meaningful when there are no errors.
+    /// </summary>
+    public static TaskPolicyResult Resolve(DagSpec dag)
     {
-        var errors = new List<string>();
-        var defaults = dag.Defaults;
-        var where = $"task '{task.Name}'";
-
-        if (!TriggerRules.TryParse(task.TriggerRule, out var rule, out var ruleError))
+        var errors = new List<FieldError>();
+        var defaults = dag.Defaults is { } shared
+            ? Settings.Read("spec.defaults", shared.Retries, shared.RetryDelay, shared.RetryExponentialBackoff, shared.MaxRetryDelay, shared.ExecutionTimeout, errors, task: null)
+            : Settings.None;
+        var policies = new TaskPolicy[dag.Tasks.Count];
+        for (var i = 0; i < policies.Length; i++)
         {
-            errors.Add($"{where}: triggerRule: {ruleError}");
-        }
-        var isBranch = false;
-        switch (task.Type)
-        {
-            case null or "" or ContainerType: break;
-            case BranchType: isBranch = true; break;
-            default: errors.Add($"{where}: type: unknown type '{task.Type}'; expected {ContainerType} or {BranchType}"); break;
-        }
-        var retries = task.Retries ?? defaults?.Retries ?? 0;
-        if (retries < 0)
-        {
-            errors.Add($"{where}: retries: {retries.ToString(CultureInfo.InvariantCulture)} is negative; expected 0 or more");
-        }
-        var delay = Duration("retryDelay", task.RetryDelay ?? defaults?.RetryDelay) ?? DefaultRetryDelay;
-        var maxDelay = Duration("maxRetryDelay", task.MaxRetryDelay ?? defaults?.MaxRetryDelay);
-        var timeout = Duration("executionTimeout", task.ExecutionTimeout ?? defaults?.ExecutionTimeout);
-        if (timeout == TimeSpan.Zero)
-        {
-            errors.Add($"{where}: executionTimeout: must be longer than 0s");
-        }
-        var backoff = task.RetryExponentialBackoff ?? defaults?.RetryExponentialBackoff ?? false;
-
-        return errors.Count > 0
-            ? new TaskPolicyResult(null, errors)
-            : new TaskPolicyResult(new TaskPolicy(rule, isBranch, retries, delay, backoff, maxDelay, timeout), []);
-
-        TimeSpan? Duration(string field, string? text)
-        {
-            if (text is null)
+            var task = dag.Tasks[i];
+            var at = $"spec.tasks[{i}]";
+            var name = string.IsNullOrEmpty(task.Name) ? null : task.Name;
+            if (!TriggerRules.TryParse(task.TriggerRule, out var rule, out var ruleError))
             {
-                return null;
+                errors.Add(new FieldError(at + ".triggerRule", ruleError, name));
             }
-            if (Durations.TryParse(text, out var value))
+            if (!TaskTypes.TryParse(task.Type, out var isBranch, out var typeError))
             {
-                return value;
+                errors.Add(new FieldError(at + ".type", typeError, name));
             }
-            errors.Add($"{where}: {field}: '{text}' is not a duration; expected e.g. 30s, 5m, 1h30m, 2d");
-            return null;
+            var own = Settings.Read(at, task.Retries, task.RetryDelay, task.RetryExponentialBackoff, task.MaxRetryDelay, task.ExecutionTimeout, errors, name);
+            policies[i] = new TaskPolicy(
+                rule,
+                isBranch,
+                own.Retries ?? defaults.Retries ?? 0,
+                own.RetryDelay ?? defaults.RetryDelay ?? DefaultRetryDelay,
+                own.RetryExponentialBackoff ?? defaults.RetryExponentialBackoff ?? false,
+                own.MaxRetryDelay ?? defaults.MaxRetryDelay,
+                own.ExecutionTimeout ?? defaults.ExecutionTimeout);
+        }
+        return new TaskPolicyResult(policies, errors);
+    }
+
+    /// <summary>The retry and timeout fields as written in one place (spec.defaults or a task); null = not set or invalid.</summary>
+    private sealed record Settings(int? Retries, TimeSpan? RetryDelay, bool? RetryExponentialBackoff, TimeSpan? MaxRetryDelay, TimeSpan? ExecutionTimeout)
+    {
+        public static Settings None { get; } = new(null, null, null, null, null);
+
+        public static Settings Read(string at, int? retries, string? retryDelay, bool? backoff, string? maxRetryDelay, string? executionTimeout,
+            List<FieldError> errors, string? task)
+        {
+            FieldChecks.NotNegative(retries, at + ".retries", errors, task);
+            return new Settings(
+                retries >= 0 ? retries : null,
+                FieldChecks.Duration(retryDelay, at + ".retryDelay", positive: false, errors, task),
+                backoff,
+                FieldChecks.Duration(maxRetryDelay, at + ".maxRetryDelay", positive: true, errors, task),
+                FieldChecks.Duration(executionTimeout, at + ".executionTimeout", positive: true, errors, task));
         }
     }
 }
 
-/// <summary>A resolved <see cref="TaskPolicy"/>, or the errors that prevent it.</summary>
-public sealed record TaskPolicyResult(TaskPolicy? Policy, IReadOnlyList<string> Errors);
+/// <summary>Every task's <see cref="TaskPolicy"/> in spec order, and the errors that make the spec unusable.</summary>
+public sealed record TaskPolicyResult(IReadOnlyList<TaskPolicy> Policies, IReadOnlyList<FieldError> Errors);
 
 /// <summary>Run-wide limits of a Dag spec (spec §1.6, §3, §11).</summary>
 public sealed record RunPolicy(int MaxActiveTasksPerRun, TimeSpan? DagrunTimeout, bool FailFast)
 {
     public const int DefaultMaxActiveTasksPerRun = 16;
 
+    /// <summary>Reads the run-wide fields; errors name the field (<c>spec.dagrunTimeout</c>) and the accepted values.</summary>
     public static RunPolicyResult Resolve(DagSpec dag)
     {
-        var errors = new List<string>();
-        var maxActive = dag.MaxActiveTasksPerRun ?? DefaultMaxActiveTasksPerRun;
-        if (maxActive < 1)
-        {
-            errors.Add($"maxActiveTasksPerRun: {maxActive.ToString(CultureInfo.InvariantCulture)} is too small; expected 1 or more");
-        }
-        TimeSpan? dagrunTimeout = null;
-        if (dag.DagrunTimeout is { } text)
-        {
-            if (Durations.TryParse(text, out var value) && value > TimeSpan.Zero)
-            {
-                dagrunTimeout = value;
-            }
-            else
-            {
-                errors.Add($"dagrunTimeout: '{text}' is not a positive duration; expected e.g. 30m, 2h, 1d");
-            }
-        }
+        var errors = new List<FieldError>();
+        FieldChecks.AtLeastOne(dag.MaxActiveTasksPerRun, "spec.maxActiveTasksPerRun", errors);
+        var dagrunTimeout = FieldChecks.Duration(dag.DagrunTimeout, "spec.dagrunTimeout", positive: true, errors);
         return errors.Count > 0
             ? new RunPolicyResult(null, errors)
-            : new RunPolicyResult(new RunPolicy(maxActive, dagrunTimeout, dag.FailFast ?? false), []);
+            : new RunPolicyResult(new RunPolicy(dag.MaxActiveTasksPerRun ?? DefaultMaxActiveTasksPerRun, dagrunTimeout, dag.FailFast ?? false), []);
     }
 }
 
 /// <summary>A resolved <see cref="RunPolicy"/>, or the errors that prevent it.</summary>
-public sealed record RunPolicyResult(RunPolicy? Policy, IReadOnlyList<string> Errors);
+public sealed record RunPolicyResult(RunPolicy? Policy, IReadOnlyList<FieldError> Errors);

@@ -58,7 +58,7 @@ public static class RunPlanner
         private readonly bool[] _restart;                  // queued, but its Job is missing: create it (again)
         private readonly Dictionary<string, string> _stopReasons = new(StringComparer.Ordinal);
         private readonly List<PlanAction> _starts = [];
-        private readonly List<string> _specErrors = [];
+        private readonly List<FieldError> _specErrors = [];
         private readonly RunPolicy _run;
         private readonly Dictionary<int, HashSet<string>?> _branchReach = [];
         private string? _defaultStopReason;
@@ -71,35 +71,38 @@ public static class RunPlanner
 
             _index = new Dictionary<string, int>(StringComparer.Ordinal);
             var names = new List<string>(input.Spec.Tasks.Count);
-            foreach (var task in input.Spec.Tasks)
+            var specIndex = new List<int>(input.Spec.Tasks.Count); // where each name is first declared
+            for (var k = 0; k < input.Spec.Tasks.Count; k++)
             {
+                var task = input.Spec.Tasks[k];
                 if (_index.TryAdd(task.Name, names.Count))
                 {
                     names.Add(task.Name);
+                    specIndex.Add(k);
                 }
                 else
                 {
-                    _specErrors.Add($"task '{task.Name}': name: declared twice; task names must be unique");
+                    _specErrors.Add(FieldChecks.DuplicateTaskName(k, specIndex[_index[task.Name]], task.Name));
                 }
             }
             _names = [.. names];
             var n = _names.Length;
 
+            var tasks = TaskPolicy.Resolve(input.Spec);
+            _specErrors.AddRange(tasks.Errors);
             _upstream = new int[n][];
             _policies = new TaskPolicy[n];
             for (var i = 0; i < n; i++)
             {
                 _upstream[i] = [.. _graph.Upstream[_names[i]].Select(u => _index[u])];
-                var resolved = TaskPolicy.Resolve(input.Spec, _graph[_names[i]]);
-                _policies[i] = resolved.Policy ?? TaskPolicy.Default;
-                _specErrors.AddRange(resolved.Errors);
+                _policies[i] = tasks.Policies[specIndex[i]];
             }
             var run = RunPolicy.Resolve(input.Spec);
             _run = run.Policy ?? new RunPolicy(RunPolicy.DefaultMaxActiveTasksPerRun, null, false);
             _specErrors.AddRange(run.Errors);
             if (_graph.FindCycle() is { } cycle)
             {
-                _specErrors.Add($"tasks: dependency cycle {string.Join(" -> ", cycle)}");
+                _specErrors.Add(FieldChecks.Cycle(input.Spec, cycle));
             }
 
             _tasks = new TaskInstanceStatus[n];
@@ -153,7 +156,7 @@ public static class RunPlanner
             if (_specErrors.Count > 0)
             {
                 outcome = Terminate(failActive: true, "invalid Dag spec",
-                    new Outcome(RunPhase.Failed, RunConditions.Reasons.InvalidSpec, NameList(_specErrors, max: 10)));
+                    new Outcome(RunPhase.Failed, RunConditions.Reasons.InvalidSpec, NameList(_specErrors.Select(e => e.ToString()), max: 10)));
             }
             else if (phase == RunPhase.Queued && _input.CancelRequested)
             {

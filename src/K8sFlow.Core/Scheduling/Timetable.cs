@@ -3,20 +3,10 @@ using K8sFlow.Core.Api;
 
 namespace K8sFlow.Core.Scheduling;
 
-/// <summary>How schedule points map to runs (spec §1.2, <c>spec.timetable</c>).</summary>
-public enum TimetableKind
-{
-    /// <summary>Airflow 3: a run fires at each point Tk; logicalDate = runAfter = Tk, interval [Tk, Tk].</summary>
-    Trigger,
-
-    /// <summary>Airflow 2: a run covers [Tk, Tk+1), becomes due at Tk+1; logicalDate = Tk.</summary>
-    DataInterval,
-}
-
 /// <summary>A <see cref="Scheduling.Timetable"/>, or every reason the Dag's schedule fields are invalid.</summary>
 public sealed record TimetableResult
 {
-    private TimetableResult(Timetable? timetable, IReadOnlyList<string> errors)
+    private TimetableResult(Timetable? timetable, IReadOnlyList<FieldError> errors)
     {
         Timetable = timetable;
         Errors = errors;
@@ -24,15 +14,15 @@ public sealed record TimetableResult
 
     public Timetable? Timetable { get; }
 
-    /// <summary>One message per invalid field, each naming the field and the accepted values.</summary>
-    public IReadOnlyList<string> Errors { get; }
+    /// <summary>One error per invalid field, each naming the field and the accepted values.</summary>
+    public IReadOnlyList<FieldError> Errors { get; }
 
     [MemberNotNullWhen(true, nameof(Timetable))]
     public bool IsValid => Timetable is not null;
 
     public static TimetableResult Valid(Timetable timetable) => new(timetable, []);
 
-    public static TimetableResult Invalid(IReadOnlyList<string> errors) => new(null, errors);
+    public static TimetableResult Invalid(IReadOnlyList<FieldError> errors) => new(null, errors);
 }
 
 /// <summary>
@@ -90,42 +80,45 @@ public sealed class Timetable
     public bool Catchup { get; }
 
     /// <summary>
-    /// Checks and reads the schedule fields of <paramref name="spec"/>: schedule, timezone, timetable,
-    /// startDate (required for cron and @every), endDate not before startDate, and maxActiveRuns 1 for
-    /// @continuous when set.
+    /// Checks and reads the schedule fields of <paramref name="spec"/>, the one rule set the validator and
+    /// the scheduler share: schedule, timezone, timetable, startDate (required for cron and @every; @once
+    /// without it is valid and never runs), endDate not before startDate, maxActiveRuns at least 1 and, for
+    /// @continuous, 1 when set (unset, the controller still runs one at a time).
     /// </summary>
     public static TimetableResult Create(DagSpec spec)
     {
-        var errors = new List<string>();
+        var errors = new List<FieldError>();
         if (!Schedule.TryParse(spec.Schedule, out var schedule, out var scheduleError))
         {
-            errors.Add($"spec.schedule: {scheduleError}");
+            errors.Add(new FieldError("spec.schedule", scheduleError!));
         }
         if (!TimeZones.TryResolve(spec.Timezone, out var zone, out var zoneError))
         {
-            errors.Add($"spec.timezone: {zoneError}");
+            errors.Add(new FieldError("spec.timezone", zoneError!));
         }
-        if (!TryParseKind(spec.Timetable, out var kind))
+        if (!TimetableKinds.TryParse(spec.Timetable, out var kind, out var kindError))
         {
-            errors.Add($"spec.timetable: unknown timetable '{spec.Timetable}' (expected trigger or dataInterval)");
+            errors.Add(new FieldError("spec.timetable", kindError));
         }
         if (schedule is Schedule.Cron cron
             && cron.Crontab.GetNextOccurrence(NeverMatchesFrom, NeverMatchesUntil) == NeverMatchesUntil)
         {
-            errors.Add($"spec.schedule: cron '{cron.Expression}' never matches (check day-of-month against month)");
+            errors.Add(new FieldError("spec.schedule", $"cron '{cron.Expression}' never matches (check day-of-month against month)"));
         }
         if (schedule is Schedule.Cron or Schedule.Interval && spec.StartDate is null)
         {
-            errors.Add($"spec.startDate is required for schedule '{spec.Schedule}': it is the first schedule point "
-                + "(e.g. startDate: \"2026-01-01T00:00:00Z\")");
+            errors.Add(new FieldError("spec.startDate",
+                $"a scheduled Dag needs a startDate (schedule \"{spec.Schedule}\"), e.g. startDate: \"2026-01-01T00:00:00Z\""));
         }
         if (spec.StartDate is { } start && spec.EndDate is { } end && end < start)
         {
-            errors.Add($"spec.endDate {Names.FormatIso(end)} is before spec.startDate {Names.FormatIso(start)}");
+            errors.Add(new FieldError("spec.endDate", $"endDate {Names.FormatIso(end)} is before startDate {Names.FormatIso(start)}"));
         }
-        if (schedule is Schedule.Continuous && spec.MaxActiveRuns is { } maxActiveRuns && maxActiveRuns != 1)
+        FieldChecks.AtLeastOne(spec.MaxActiveRuns, "spec.maxActiveRuns", errors);
+        if (schedule is Schedule.Continuous && spec.MaxActiveRuns is > 1 and var maxActiveRuns)
         {
-            errors.Add($"spec.maxActiveRuns must be 1 for schedule @continuous (got {maxActiveRuns})");
+            errors.Add(new FieldError("spec.maxActiveRuns",
+                $"schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got {maxActiveRuns}"));
         }
         if (errors.Count > 0)
         {
@@ -219,21 +212,6 @@ public sealed class Timetable
                 : [];
         }
         return [.. Runs(points, from.AddTicks(-1), Names.RunTypes.Backfill).TakeWhile(r => r.LogicalDate <= to && r.RunAfter <= now)];
-    }
-
-    private static bool TryParseKind(string? text, out TimetableKind kind)
-    {
-        kind = TimetableKind.Trigger;
-        switch (text)
-        {
-            case null or "" or "trigger":
-                return true;
-            case "dataInterval":
-                kind = TimetableKind.DataInterval;
-                return true;
-            default:
-                return false;
-        }
     }
 
     private DuePlan DueInOrder(SchedulePoints points, DateTimeOffset after, DateTimeOffset now, int maxRuns)

@@ -31,7 +31,7 @@ public static class DagRunValidator
         }
         if (spec.RunType is { } runType && !Names.RunTypes.All.Contains(runType))
         {
-            findings.Error("spec.runType", $"unknown run type \"{runType}\"{Suggestions.DidYouMean(runType, Names.RunTypes.All)} (expected one of {string.Join(", ", Names.RunTypes.All)})");
+            findings.Error("spec.runType", Suggestions.UnknownValue("run type", runType, Names.RunTypes.All));
         }
         if (spec.DataIntervalStart is { } start && spec.DataIntervalEnd is { } end && end < start)
         {

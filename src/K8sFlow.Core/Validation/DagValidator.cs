@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using K8sFlow.Core.Api;
 using K8sFlow.Core.Manifests;
 using K8sFlow.Core.Params;
+using K8sFlow.Core.Planning;
 using K8sFlow.Core.Scheduling;
 using K8sFlow.Core.Templating;
 
@@ -25,9 +26,13 @@ public static partial class DagValidator
         var spec = dag.Spec;
         CheckName(dag.Metadata.Name, findings);
         CheckScheduling(spec, findings);
+        // The planner's own rules for run limits, retries, durations, trigger rules and types: one rule set.
+        findings.Errors(RunPolicy.Resolve(spec).Errors);
+        var policies = TaskPolicy.Resolve(spec);
+        findings.Errors(policies.Errors);
         CheckDefaults(spec, findings);
         CheckParams(spec.Params, findings);
-        CheckTasks(spec, findings);
+        CheckTasks(spec, policies.Policies, findings);
         return findings.All;
     }
 
@@ -44,52 +49,23 @@ public static partial class DagValidator
         }
     }
 
+    /// <summary>The scheduler's own rules (<see cref="Timetable.Create"/>), plus a warning for a schedule that can never fire.</summary>
     private static void CheckScheduling(DagSpec spec, Findings findings)
     {
-        if (!Schedule.TryParse(spec.Schedule, out var schedule, out var scheduleError))
+        var timetable = Timetable.Create(spec);
+        findings.Errors(timetable.Errors);
+        if (timetable.Timetable is { Schedule: Schedule.Once, StartDate: null })
         {
-            findings.Error("spec.schedule", scheduleError!);
+            findings.Warning("spec.startDate", "never runs: @once needs startDate");
         }
-        if (!TimeZones.TryResolve(spec.Timezone, out _, out var zoneError))
-        {
-            findings.Error("spec.timezone", zoneError!);
-        }
-        if (!Timetables.IsKnown(spec.Timetable))
-        {
-            findings.Error("spec.timetable", $"unknown timetable \"{spec.Timetable}\" (expected one of {string.Join(", ", Timetables.All)})");
-        }
-        if (schedule is Schedule.Continuous && spec.MaxActiveRuns != 1)
-        {
-            var actual = spec.MaxActiveRuns is { } n ? n.ToString(CultureInfo.InvariantCulture) : "none (the default allows more)";
-            findings.Error("spec.maxActiveRuns", $"schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got {actual}");
-        }
-        if (schedule is Schedule.Cron or Schedule.Interval or Schedule.Once && spec.StartDate is null)
-        {
-            findings.Error("spec.startDate", $"a scheduled Dag needs a startDate (schedule \"{spec.Schedule}\"), e.g. startDate: \"2026-01-01T00:00:00Z\"");
-        }
-        if (spec.StartDate is { } start && spec.EndDate is { } end && end < start)
-        {
-            findings.Error("spec.endDate", $"endDate {Names.FormatIso(end)} is before startDate {Names.FormatIso(start)}");
-        }
-        AtLeastOne(spec.MaxActiveRuns, "spec.maxActiveRuns", findings);
-        AtLeastOne(spec.MaxActiveTasksPerRun, "spec.maxActiveTasksPerRun", findings);
-        CheckDuration(spec.DagrunTimeout, "spec.dagrunTimeout", positive: true, findings);
     }
 
     private static void CheckDefaults(DagSpec spec, Findings findings)
     {
-        if (spec.Defaults is not { } defaults)
-        {
-            return;
-        }
-        CheckRetries(defaults.Retries, "spec.defaults.retries", findings, task: null);
-        CheckDuration(defaults.RetryDelay, "spec.defaults.retryDelay", positive: false, findings);
-        CheckDuration(defaults.MaxRetryDelay, "spec.defaults.maxRetryDelay", positive: true, findings);
-        CheckDuration(defaults.ExecutionTimeout, "spec.defaults.executionTimeout", positive: true, findings);
         var scope = new TemplateScope(spec, spec.Tasks.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), Graph: null);
-        for (var i = 0; i < (defaults.Env?.Count ?? 0); i++)
+        for (var i = 0; i < (spec.Defaults?.Env?.Count ?? 0); i++)
         {
-            CheckTemplate(defaults.Env![i].Value, $"spec.defaults.env[{i}].value", scope, task: null, findings);
+            CheckTemplate(spec.Defaults!.Env![i].Value, $"spec.defaults.env[{i}].value", scope, task: null, findings);
         }
     }
 
@@ -101,7 +77,7 @@ public static partial class DagValidator
             var type = param.Type ?? ParamTypes.Default;
             if (!ParamTypes.IsKnown(param.Type))
             {
-                findings.Error(at + ".type", $"unknown param type \"{param.Type}\" (expected one of {string.Join(", ", ParamTypes.All)})");
+                findings.Error(at + ".type", Suggestions.UnknownValue("param type", param.Type!, ParamTypes.All));
                 continue;
             }
             var numeric = type is ParamTypes.Integer or ParamTypes.Number;
@@ -146,7 +122,7 @@ public static partial class DagValidator
         }
     }
 
-    private static void CheckTasks(DagSpec spec, Findings findings)
+    private static void CheckTasks(DagSpec spec, IReadOnlyList<TaskPolicy> policies, Findings findings)
     {
         if (spec.Tasks.Count == 0)
         {
@@ -165,7 +141,7 @@ public static partial class DagValidator
         {
             var task = spec.Tasks[i];
             var at = $"spec.tasks[{i}]";
-            CheckTaskFields(task, at, spec.Defaults, findings);
+            CheckContainer(task, at, spec.Defaults, findings);
             CheckDependencies(task, at, names, findings);
             var texts = (task.Command ?? []).Select((c, k) => ((string?)c, $"{at}.command[{k}]"))
                 .Concat((task.Args ?? []).Select((a, k) => ((string?)a, $"{at}.args[{k}]")))
@@ -178,11 +154,10 @@ public static partial class DagValidator
         }
         if (graph.FindCycle() is { } cycle)
         {
-            var first = spec.Tasks.FindIndex(t => t.Name == cycle[0]);
-            findings.Error($"spec.tasks[{first}].dependsOn", $"dependency cycle: {string.Join(" -> ", cycle)}", cycle[0]);
+            findings.Error(FieldChecks.Cycle(spec, cycle));
             return;
         }
-        CheckJoinsAfterBranches(spec, graph, findings);
+        CheckJoinsAfterBranches(spec, policies, graph, findings);
     }
 
     private static void CheckTaskNames(List<TaskSpec> tasks, Findings findings)
@@ -206,7 +181,7 @@ public static partial class DagValidator
             }
             if (!firstIndex.TryAdd(name, i))
             {
-                findings.Error(at, $"duplicate task name \"{name}\" (first at spec.tasks[{firstIndex[name]}])", name);
+                findings.Error(FieldChecks.DuplicateTaskName(i, firstIndex[name], name));
                 continue;
             }
             // Job names and labels use the DNS form; two tasks with one form would share Jobs.
@@ -218,30 +193,16 @@ public static partial class DagValidator
         }
     }
 
-    private static void CheckTaskFields(TaskSpec task, string at, TaskDefaults? defaults, Findings findings)
+    private static void CheckContainer(TaskSpec task, string at, TaskDefaults? defaults, Findings findings)
     {
-        var name = task.Name;
-        if (!TaskTypes.IsKnown(task.Type))
-        {
-            findings.Error(at + ".type", $"unknown task type \"{task.Type}\" (expected one of {string.Join(", ", TaskTypes.All)})", name);
-        }
-        if (!TriggerRules.IsKnown(task.TriggerRule))
-        {
-            findings.Error(at + ".triggerRule", $"unknown trigger rule \"{task.TriggerRule}\"{Suggestions.DidYouMean(task.TriggerRule!, TriggerRules.Names)} "
-                + $"(expected one of {string.Join(", ", TriggerRules.Names)})", name);
-        }
         if (string.IsNullOrWhiteSpace(task.Image) && string.IsNullOrWhiteSpace(defaults?.Image))
         {
-            findings.Error(at + ".image", "no image: set image on the task or spec.defaults.image", name);
+            findings.Error(at + ".image", "no image: set image on the task or spec.defaults.image", task.Name);
         }
         if ((task.Command?.Count ?? 0) == 0 && (task.Args?.Count ?? 0) == 0)
         {
-            findings.Error(at + ".command", "nothing to run: set command or args", name);
+            findings.Error(at + ".command", "nothing to run: set command or args", task.Name);
         }
-        CheckRetries(task.Retries, at + ".retries", findings, name);
-        CheckDuration(task.RetryDelay, at + ".retryDelay", positive: false, findings, name);
-        CheckDuration(task.MaxRetryDelay, at + ".maxRetryDelay", positive: true, findings, name);
-        CheckDuration(task.ExecutionTimeout, at + ".executionTimeout", positive: true, findings, name);
     }
 
     private static void CheckDependencies(TaskSpec task, string at, HashSet<string> names, Findings findings)
@@ -341,15 +302,25 @@ public static partial class DagValidator
     /// with a path from outside the branch, is skipped even when a chosen path succeeds. A single chain
     /// below one branch target stays quiet: skipping it is the point of the branch.
     /// </summary>
-    private static void CheckJoinsAfterBranches(DagSpec spec, DagGraph graph, Findings findings)
+    private static void CheckJoinsAfterBranches(DagSpec spec, IReadOnlyList<TaskPolicy> policies, DagGraph graph, Findings findings)
     {
+        var policyOf = new Dictionary<string, TaskPolicy>(StringComparer.Ordinal);
+        var branches = new List<string>();
+        for (var i = 0; i < spec.Tasks.Count; i++)
+        {
+            // A name's first task, as in the graph; duplicates are reported on their own.
+            if (policyOf.TryAdd(spec.Tasks[i].Name, policies[i]) && policies[i].IsBranch)
+            {
+                branches.Add(spec.Tasks[i].Name);
+            }
+        }
         var warned = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var branch in spec.Tasks.Where(TaskTypes.IsBranch).Select(t => t.Name).Where(graph.Contains))
+        foreach (var branch in branches)
         {
             var targets = graph.Downstream[branch];
             var below = graph.Descendants(branch);
             var reachedFrom = targets.ToDictionary(t => t, graph.Descendants, StringComparer.Ordinal);
-            foreach (var name in below.Where(n => !targets.Contains(n) && TriggerRules.Of(graph[n]) == TriggerRules.AllSuccess))
+            foreach (var name in below.Where(n => !targets.Contains(n) && policyOf[n].TriggerRule == TriggerRule.AllSuccess))
             {
                 var paths = targets.Count(t => reachedFrom[t].Contains(name));
                 var joinsOutside = graph.Upstream[name].Any(u => u != branch && !below.Contains(u));
@@ -358,41 +329,9 @@ public static partial class DagValidator
                     var index = spec.Tasks.FindIndex(t => t.Name == name);
                     findings.Warning($"spec.tasks[{index}].triggerRule",
                         $"all_success join after branch task \"{branch}\": it is skipped whenever the branch skips one of its upstream paths; "
-                        + $"use triggerRule: {TriggerRules.NoneFailedMinOneSuccess}", name);
+                        + $"use triggerRule: {TriggerRule.NoneFailedMinOneSuccess.ToName()}", name);
                 }
             }
-        }
-    }
-
-    private static void AtLeastOne(int? value, string field, Findings findings)
-    {
-        if (value < 1)
-        {
-            findings.Error(field, $"must be at least 1, got {value}");
-        }
-    }
-
-    private static void CheckRetries(int? retries, string field, Findings findings, string? task)
-    {
-        if (retries < 0)
-        {
-            findings.Error(field, $"must be 0 or more, got {retries}", task);
-        }
-    }
-
-    private static void CheckDuration(string? text, string field, bool positive, Findings findings, string? task = null)
-    {
-        if (text is null)
-        {
-            return;
-        }
-        if (!Durations.TryParse(text, out var duration))
-        {
-            findings.Error(field, $"invalid duration \"{text}\" (expected e.g. 30s, 5m, 1h30m, 2d)", task);
-        }
-        else if (positive && duration <= TimeSpan.Zero)
-        {
-            findings.Error(field, $"must be longer than 0, got \"{text}\"", task);
         }
     }
 }

@@ -9,6 +9,17 @@ internal sealed class Findings(SourceMap source, string? dag, string? dagRun)
 
     public void Error(string field, string message, string? task = null) => Add(Severity.Error, field, message, task);
 
+    /// <summary>An error found by a rule's own home (timetable, policies, graph checks), located here.</summary>
+    public void Error(FieldError error) => Error(error.Field, error.Message, error.Task);
+
+    public void Errors(IEnumerable<FieldError> errors)
+    {
+        foreach (var error in errors)
+        {
+            Error(error);
+        }
+    }
+
     public void Warning(string field, string message, string? task = null) => Add(Severity.Warning, field, message, task);
 
     private void Add(Severity severity, string field, string message, string? task) =>

@@ -26,6 +26,13 @@ public static class Suggestions
     public static string DidYouMean(string name, IEnumerable<string> candidates) =>
         Closest(name, candidates) is { } match ? $" (did you mean \"{match}\"?)" : "";
 
+    /// <summary>
+    /// The one wording for a value outside a fixed list:
+    /// <c>unknown trigger rule "all_sucess" (did you mean "all_success"?) (expected one of all_success, ...)</c>.
+    /// </summary>
+    public static string UnknownValue(string what, string value, IReadOnlyCollection<string> accepted) =>
+        $"unknown {what} \"{value}\"{DidYouMean(value, accepted)} (expected one of {string.Join(", ", accepted)})";
+
     /// <summary>Levenshtein distance, case-insensitive: "Retries" and "retries" are one typo apart at most.</summary>
     private static int Distance(string a, string b)
     {

@@ -244,11 +244,23 @@ public class RunPhaseTests
         h.Phase.Should().Be(RunPhase.Failed);
         h.Condition.Reason.Should().Be("InvalidSpec");
         h.Condition.Message.Should()
-            .Contain("task 'a': triggerRule: unknown trigger rule 'all_sucess'; expected one of: all_success,")
-            .And.Contain("task 'b': retryDelay: '5 minutes' is not a duration")
-            .And.Contain("dagrunTimeout: '-1h' is not a positive duration");
+            .Contain("task a: spec.tasks[0].triggerRule: unknown trigger rule \"all_sucess\" (did you mean \"all_success\"?) (expected one of all_success,")
+            .And.Contain("task b: spec.tasks[1].retryDelay: invalid duration \"5 minutes\"")
+            .And.Contain("spec.dagrunTimeout: invalid duration \"-1h\"");
         h.Starts.Should().BeEmpty();
         h.Last.Status.Tasks!.Should().OnlyContain(t => t.State == TaskState.Skipped);
+    }
+
+    [Fact]
+    public void Plan_DuplicateTaskName_RunFailsNamingTheField()
+    {
+        var h = new PlanHarness(Dag(Task("a"), Task("a")));
+
+        h.Step();
+
+        h.Condition.Should().Match<Condition>(c => c.Reason == "InvalidSpec"
+            && c.Message == "task a: spec.tasks[1].name: duplicate task name \"a\" (first at spec.tasks[0])");
+        h.Starts.Should().BeEmpty();
     }
 
     [Fact]
@@ -258,7 +270,7 @@ public class RunPhaseTests
 
         h.Step();
 
-        h.Condition.Should().Match<Condition>(c => c.Reason == "InvalidSpec" && c.Message == "tasks: dependency cycle a -> b -> c -> a");
+        h.Condition.Should().Match<Condition>(c => c.Reason == "InvalidSpec" && c.Message == "task a: spec.tasks[0].dependsOn: dependency cycle: a -> b -> c -> a");
     }
 
     [Fact]

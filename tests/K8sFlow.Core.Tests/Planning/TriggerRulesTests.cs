@@ -1,7 +1,7 @@
 using K8sFlow.Core.Api;
 using K8sFlow.Core.Planning;
-using static K8sFlow.Core.Planning.TriggerDecision;
-using static K8sFlow.Core.Planning.TriggerRule;
+using static K8sFlow.Core.TriggerDecision;
+using static K8sFlow.Core.TriggerRule;
 
 namespace K8sFlow.Core.Tests.Planning;
 
@@ -221,7 +221,7 @@ public class TriggerRulesTests
     {
         TriggerRules.TryParse(name, out _, out var error).Should().BeFalse();
 
-        error.Should().Contain($"'{name}'").And.Contain(string.Join(", ", TriggerRules.Names));
+        error.Should().Contain($"\"{name}\"").And.Contain(string.Join(", ", TriggerRules.Names));
     }
 
     [Fact]

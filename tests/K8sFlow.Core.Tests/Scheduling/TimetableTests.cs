@@ -384,7 +384,7 @@ public class TimetableTests
     [InlineData("@fortnightly", null, null, "spec.schedule: unknown preset '@fortnightly'")]
     [InlineData("0 0 30 2 *", null, null, "spec.schedule: cron '0 0 30 2 *' never matches")]
     [InlineData("@daily", "Mars/Olympus", null, "spec.timezone: unknown time zone 'Mars/Olympus' (expected an IANA name")]
-    [InlineData("@daily", null, "interval", "spec.timetable: unknown timetable 'interval' (expected trigger or dataInterval)")]
+    [InlineData("@daily", null, "interval", "spec.timetable: unknown timetable \"interval\" (did you mean \"dataInterval\"?) (expected one of trigger, dataInterval)")]
     public void Create_InvalidField_ErrorNamesFieldAndAcceptedValues(string schedule, string? timezone, string? timetable, string error)
     {
         var result = Timetable.Create(new DagSpec
@@ -396,7 +396,17 @@ public class TimetableTests
         });
 
         result.IsValid.Should().BeFalse();
-        result.Errors.Should().ContainSingle().Which.Should().StartWith(error);
+        result.Errors.Select(e => e.ToString()).Should().ContainSingle().Which.Should().StartWith(error);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("@continuous")] // the lower bound speaks first; @continuous's "must be 1" is for values above it
+    public void Create_MaxActiveRunsZero_AtLeastOne(string? schedule)
+    {
+        var result = Timetable.Create(new DagSpec { Schedule = schedule, MaxActiveRuns = 0 });
+
+        result.Errors.Select(e => e.ToString()).Should().Equal("spec.maxActiveRuns: must be at least 1, got 0");
     }
 
     [Theory]
@@ -406,7 +416,8 @@ public class TimetableTests
     {
         var result = Timetable.Create(new DagSpec { Schedule = schedule });
 
-        result.Errors.Should().ContainSingle().Which.Should().StartWith($"spec.startDate is required for schedule '{schedule}'");
+        result.Errors.Select(e => e.ToString()).Should().ContainSingle()
+            .Which.Should().StartWith($"spec.startDate: a scheduled Dag needs a startDate (schedule \"{schedule}\")");
     }
 
     [Fact]
@@ -423,10 +434,10 @@ public class TimetableTests
         });
 
         result.Timetable.Should().BeNull();
-        result.Errors.Should().SatisfyRespectively(
+        result.Errors.Select(e => e.ToString()).Should().SatisfyRespectively(
             e => e.Should().StartWith("spec.timezone:"),
             e => e.Should().StartWith("spec.timetable:"),
-            e => e.Should().Be("spec.endDate 2025-01-01T00:00:00+00:00 is before spec.startDate 2025-02-01T00:00:00+00:00"),
-            e => e.Should().Be("spec.maxActiveRuns must be 1 for schedule @continuous (got 4)"));
+            e => e.Should().Be("spec.endDate: endDate 2025-01-01T00:00:00+00:00 is before startDate 2025-02-01T00:00:00+00:00"),
+            e => e.Should().Be("spec.maxActiveRuns: schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got 4"));
     }
 }

@@ -43,12 +43,12 @@ public class DagValidatorTests
     // scheduling
     [InlineData("schedule: 0 0 * *", Task, "dag.yaml:5: dag d: spec.schedule: invalid cron '0 0 * *': expected 5 fields (minute hour day-of-month month day-of-week), got 4")]
     [InlineData("timezone: Mars/Olympus", Task, "dag.yaml:5: dag d: spec.timezone: unknown time zone 'Mars/Olympus' (expected an IANA name such as UTC, Europe/Berlin, America/New_York)")]
-    [InlineData("timetable: interval", Task, "dag.yaml:5: dag d: spec.timetable: unknown timetable \"interval\" (expected one of trigger, dataInterval)")]
-    [InlineData("schedule: '@continuous'", Task, "dag.yaml:4: dag d: spec.maxActiveRuns: schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got none (the default allows more)")]
+    [InlineData("timetable: interval", Task, "dag.yaml:5: dag d: spec.timetable: unknown timetable \"interval\" (did you mean \"dataInterval\"?) (expected one of trigger, dataInterval)")]
     [InlineData("schedule: '@continuous'\nmaxActiveRuns: 2", Task, "dag.yaml:6: dag d: spec.maxActiveRuns: schedule @continuous needs maxActiveRuns: 1 (each run starts when the previous one ends), got 2")]
     [InlineData("schedule: '@daily'", Task, "dag.yaml:4: dag d: spec.startDate: a scheduled Dag needs a startDate (schedule \"@daily\"), e.g. startDate: \"2026-01-01T00:00:00Z\"")]
     [InlineData("schedule: '@every 6h'", Task, "dag.yaml:4: dag d: spec.startDate: a scheduled Dag needs a startDate (schedule \"@every 6h\"), e.g. startDate: \"2026-01-01T00:00:00Z\"")]
-    [InlineData("schedule: '@once'", Task, "dag.yaml:4: dag d: spec.startDate: a scheduled Dag needs a startDate (schedule \"@once\"), e.g. startDate: \"2026-01-01T00:00:00Z\"")]
+    [InlineData("schedule: '@once'", Task, "dag.yaml:4: warning: dag d: spec.startDate: never runs: @once needs startDate")]
+    [InlineData("schedule: '0 0 30 2 *'\nstartDate: 2026-01-01T00:00:00Z", Task, "dag.yaml:5: dag d: spec.schedule: cron '0 0 30 2 *' never matches (check day-of-month against month)")]
     [InlineData("startDate: 2026-02-01T00:00:00Z\nendDate: 2026-01-01T00:00:00Z", Task, "dag.yaml:6: dag d: spec.endDate: endDate 2026-01-01T00:00:00+00:00 is before startDate 2026-02-01T00:00:00+00:00")]
     [InlineData("maxActiveRuns: 0", Task, "dag.yaml:5: dag d: spec.maxActiveRuns: must be at least 1, got 0")]
     [InlineData("maxActiveTasksPerRun: -1", Task, "dag.yaml:5: dag d: spec.maxActiveTasksPerRun: must be at least 1, got -1")]
@@ -89,6 +89,16 @@ public class DagValidatorTests
     public void Validate_BadManifest_NamesFileDagTaskAndField(string spec, string tasks, string expected, string name = "d")
     {
         Validate(Manifest(spec, tasks, name)).Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData("schedule: '@continuous'")] // the controller runs @continuous one run at a time anyway
+    [InlineData("schedule: '@continuous'\nmaxActiveRuns: 1")]
+    [InlineData("schedule: '@once'\nstartDate: 2026-01-01T00:00:00Z")]
+    [InlineData("schedule: '@daily'\nstartDate: 2026-01-01T00:00:00Z\ntimetable: dataInterval\ntimezone: Europe/Berlin")]
+    public void Validate_ValidSchedule_NoFindings(string spec)
+    {
+        Validate(Manifest(spec, Task)).Should().BeEmpty();
     }
 
     [Fact]
