@@ -19,6 +19,8 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 # need(command, what to do when it is missing): quiet and idempotent when everything is there.
 # A new tool is one line in `deps`, e.g.  @$(call need,promtool,$(call apt,prometheus))
 need = command -v $(1) >/dev/null 2>&1 || { $(2); }
+# need_py(module, what to do): for Python modules Debian packages for /usr/bin/python3 (the ML sample's tasks).
+need_py = /usr/bin/python3 -c 'import $(1)' >/dev/null 2>&1 || { $(2); }
 apt = echo "deps: apt-get install $(1)" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null
 # For tools this machine kind provides and no registry reachable here serves.
 fail = { echo "deps: $(1)" >&2; exit 1; }
@@ -40,6 +42,7 @@ deps:
 	@$(call need,dotnet,$(call fail,dotnet not found: install the .NET 10 SDK that global.json names))
 	@$(DOTNET) --version | grep -q '^10\.' || $(call fail,the .NET 10 SDK is needed; dotnet --version says $$($(DOTNET) --version))
 	@$(call need,kubectl,$(call fail,kubectl not found: it comes preinstalled on this machine kind))
+	@$(call need_py,sklearn,$(call apt,python3-sklearn))
 
 restore: deps
 	@$(DOTNET) restore $(SLN) -v quiet
