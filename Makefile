@@ -22,6 +22,8 @@ export K8SFLOW_HELM := $(TOOLS)/helm
 # need(command, what to do when it is missing): quiet and idempotent when everything is there.
 # A new tool is one line in `deps`, e.g.  @$(call need,promtool,$(call apt,prometheus))
 need = command -v $(1) >/dev/null 2>&1 || { $(2); }
+# need_py(module, what to do): for Python modules Debian packages for /usr/bin/python3 (the ML sample's tasks).
+need_py = /usr/bin/python3 -c 'import $(1)' >/dev/null 2>&1 || { $(2); }
 apt = echo "deps: apt-get install $(1)" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null
 # For tools this machine kind provides and no registry reachable here serves.
 fail = { echo "deps: $(1)" >&2; exit 1; }
@@ -47,6 +49,7 @@ deps:
 	@$(call need,kubectl,$(call fail,kubectl not found: it comes preinstalled on this machine kind))
 	@$(call need,promtool,$(call apt,prometheus))
 	@$(call need,$(K8SFLOW_HELM),scripts/install-helm.sh $(K8SFLOW_HELM))
+	@$(call need_py,sklearn,$(call apt,python3-sklearn))
 
 restore: deps
 	@$(DOTNET) restore $(SLN) -v quiet
