@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using K8sFlow.LocalCluster.Http;
+using K8sFlow.LocalCluster.Logs;
+using K8sFlow.LocalCluster.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace K8sFlow.LocalCluster;
+
+/// <summary>
+/// An in-memory Kubernetes API server on 127.0.0.1 (plain HTTP, bearer token), faithful enough for
+/// the real kubectl 1.32 and for K8sFlow's own client: discovery, OpenAPI v3, CRUD with the four
+/// patch types, watches, tables, CRDs with schema validation, garbage collection and pod logs.
+/// In-process components use <see cref="Store"/> and <see cref="Logs"/> directly.
+/// </summary>
+public sealed class LocalClusterServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping;
+    private readonly StorePersistence? _persistence;
+    private readonly Task _logJanitor;
+    private int _disposed;
+
+    private LocalClusterServer(WebApplication app, CancellationTokenSource stopping, ClusterStore store, PodLogStore logs,
+        StorePersistence? persistence, Uri baseAddress, string token, string? kubeconfigPath)
+    {
+        _app = app;
+        _stopping = stopping;
+        Store = store;
+        Logs = logs;
+        _persistence = persistence;
+        BaseAddress = baseAddress;
+        Token = token;
+        KubeconfigPath = kubeconfigPath;
+        _logJanitor = Task.Run(() => ForgetLogsOfDeletedPodsAsync(stopping.Token));
+    }
+
+    /// <summary>http://127.0.0.1:PORT/</summary>
+    public Uri BaseAddress { get; }
+
+    public int Port => BaseAddress.Port;
+
+    /// <summary>The bearer token every request (except /version and health checks) must carry.</summary>
+    public string Token { get; }
+
+    /// <summary>The kubeconfig written at start, or null.</summary>
+    public string? KubeconfigPath { get; }
+
+    /// <summary>The object store: the same data the HTTP API serves.</summary>
+    public ClusterStore Store { get; }
+
+    /// <summary>Container logs served by GET .../pods/{name}/log; the job runner appends to it.</summary>
+    public IPodLogStore Logs { get; }
+
+    /// <summary>Starts the server (and loads saved state when <see cref="LocalClusterOptions.DataDirectory"/> holds some).</summary>
+    public static async Task<LocalClusterServer> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
+    {
+        var store = new ClusterStore(options.Store);
+        var persistence = options.DataDirectory is { } directory
+            ? await StorePersistence.AttachAsync(store, directory, options.PersistenceDebounce, cancellationToken)
+            : null;
+        var logs = new PodLogStore(options.Store.Time);
+        var token = options.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        var stopping = new CancellationTokenSource();
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+
+        var settings = new ApiSettings(options.BookmarkInterval, options.WatchTimeout, options.Store.Time, stopping.Token);
+        var handler = new ApiRequestHandler(store, logs, settings);
+        var expectedAuthorization = Encoding.UTF8.GetBytes("Bearer " + token);
+        app.Use(async (context, next) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                if (!ApiRequestHandler.IsPublic(context.Request.Path.Value ?? "") && !Authorized(context, expectedAuthorization))
+                {
+                    await HttpIo.WriteStatusAsync(context, ApiStatus.Unauthorized());
+                    return;
+                }
+                await next(context);
+            }
+            finally
+            {
+                options.RequestLog?.Invoke(new RequestLogEntry(
+                    context.Request.Method,
+                    context.Request.Path + context.Request.QueryString,
+                    context.Response.StatusCode,
+                    context.Request.Headers.Accept.ToString(),
+                    context.Request.ContentType,
+                    context.Request.Headers.UserAgent.ToString(),
+                    Stopwatch.GetElapsedTime(started)));
+            }
+        });
+        app.Run(handler.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var baseAddress = new Uri($"http://127.0.0.1:{new Uri(address).Port}/");
+        if (options.KubeconfigPath is { } kubeconfig)
+        {
+            await Kubeconfig.WriteAsync(kubeconfig, Kubeconfig.Render(baseAddress, token, options.ContextName), cancellationToken);
+        }
+        return new LocalClusterServer(app, stopping, store, logs, persistence, baseAddress, token, options.KubeconfigPath);
+    }
+
+    private static bool Authorized(HttpContext context, byte[] expected)
+    {
+        var presented = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
+        return CryptographicOperations.FixedTimeEquals(presented, expected);
+    }
+
+    /// <summary>A kubelet forgets the logs of pods that are gone.</summary>
+    private async Task ForgetLogsOfDeletedPodsAsync(CancellationToken cancellationToken)
+    {
+        using var watch = Store.Watch(ResourceRef.Pods, null, new WatchOptions { ResourceVersion = Store.ResourceVersion }).Unwrap();
+        try
+        {
+            await foreach (var change in watch.ReadAllAsync(cancellationToken))
+            {
+                if (change.Type == WatchEventType.Deleted)
+                {
+                    Logs.RemovePod(change.Object["metadata"]?["namespace"]?.GetValue<string>() ?? "", change.Object["metadata"]?["name"]?.GetValue<string>() ?? "");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Server stopping.
+        }
+    }
+
+    /// <summary>Stops serving: open watches and log streams end, then state is saved (with persistence).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        await _stopping.CancelAsync();
+        Store.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _logJanitor;
+        if (_persistence is not null)
+        {
+            await _persistence.DisposeAsync();
+        }
+        _stopping.Dispose();
+    }
+}
