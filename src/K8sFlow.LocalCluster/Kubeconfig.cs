@@ -5,7 +5,7 @@ namespace K8sFlow.LocalCluster;
 /// <summary>The kubeconfig that points kubectl (or any client) at a local cluster.</summary>
 internal static class Kubeconfig
 {
-    public static string Render(Uri server, string token, string contextName, string ns = "default")
+    public static string Render(Uri server, string token, string contextName, string? certificateAuthorityPem, string ns = "default")
     {
         var text = new StringBuilder();
         text.Append("apiVersion: v1\n");
@@ -14,6 +14,10 @@ internal static class Kubeconfig
         text.Append($"- name: {contextName}\n");
         text.Append("  cluster:\n");
         text.Append($"    server: {server.GetLeftPart(UriPartial.Authority)}\n");
+        if (certificateAuthorityPem is not null)
+        {
+            text.Append($"    certificate-authority-data: {Convert.ToBase64String(Encoding.UTF8.GetBytes(certificateAuthorityPem))}\n");
+        }
         text.Append("users:\n");
         text.Append($"- name: {contextName}\n");
         text.Append("  user:\n");

@@ -24,6 +24,16 @@ public sealed record LocalClusterOptions
     /// <summary>Bearer token clients must send; null generates a random one.</summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// Serve HTTPS with a certificate authority generated at start (its certificate goes into the
+    /// kubeconfig as certificate-authority-data). Needed for token auth with kubectl: client-go sends
+    /// kubeconfig credentials to https servers only.
+    /// </summary>
+    public bool UseTls { get; init; } = true;
+
+    /// <summary>Refuse requests without the bearer token (401). Turn off to use kubectl over plain HTTP.</summary>
+    public bool RequireToken { get; init; } = true;
+
     /// <summary>When set, objects are saved there (debounced, atomic replace) and reloaded on the next start.</summary>
     public string? DataDirectory { get; init; }
 

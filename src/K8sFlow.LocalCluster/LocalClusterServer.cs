@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using K8sFlow.LocalCluster.Http;
 using K8sFlow.LocalCluster.Logs;
@@ -10,6 +12,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,12 +31,14 @@ public sealed class LocalClusterServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private readonly StorePersistence? _persistence;
     private readonly Task _logJanitor;
+    private readonly ServerCertificates? _certificates;
     private int _disposed;
 
     private LocalClusterServer(WebApplication app, CancellationTokenSource stopping, ClusterStore store, PodLogStore logs,
-        StorePersistence? persistence, Uri baseAddress, string token, string? kubeconfigPath)
+        StorePersistence? persistence, ServerCertificates? certificates, Uri baseAddress, string token, string? kubeconfigPath)
     {
         _app = app;
+        _certificates = certificates;
         _stopping = stopping;
         Store = store;
         Logs = logs;
@@ -44,8 +49,11 @@ public sealed class LocalClusterServer : IAsyncDisposable
         _logJanitor = Task.Run(() => ForgetLogsOfDeletedPodsAsync(stopping.Token));
     }
 
-    /// <summary>http://127.0.0.1:PORT/</summary>
+    /// <summary>https://127.0.0.1:PORT/ (http:// without TLS).</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>PEM of the certificate authority that signed the serving certificate; null without TLS.</summary>
+    public string? CertificateAuthorityPem => _certificates?.AuthorityPem;
 
     public int Port => BaseAddress.Port;
 
@@ -71,11 +79,19 @@ public sealed class LocalClusterServer : IAsyncDisposable
         var logs = new PodLogStore(options.Store.Time);
         var token = options.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         var stopping = new CancellationTokenSource();
+        var certificates = options.UseTls ? ServerCertificates.Create() : null;
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        builder.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration().ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                if (certificates is not null)
+                {
+                    listen.UseHttps(certificates.Server);
+                }
+            });
             kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
@@ -90,7 +106,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
             var started = Stopwatch.GetTimestamp();
             try
             {
-                if (!ApiRequestHandler.IsPublic(context.Request.Path.Value ?? "") && !Authorized(context, expectedAuthorization))
+                if (options.RequireToken && !ApiRequestHandler.IsPublic(context.Request.Path.Value ?? "") && !Authorized(context, expectedAuthorization))
                 {
                     await HttpIo.WriteStatusAsync(context, ApiStatus.Unauthorized());
                     return;
@@ -113,12 +129,32 @@ public sealed class LocalClusterServer : IAsyncDisposable
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseAddress = new Uri($"http://127.0.0.1:{new Uri(address).Port}/");
+        var baseAddress = new Uri($"{(certificates is null ? "http" : "https")}://127.0.0.1:{new Uri(address).Port}/");
         if (options.KubeconfigPath is { } kubeconfig)
         {
-            await Kubeconfig.WriteAsync(kubeconfig, Kubeconfig.Render(baseAddress, token, options.ContextName), cancellationToken);
+            await Kubeconfig.WriteAsync(kubeconfig, Kubeconfig.Render(baseAddress, token, options.ContextName, certificates?.AuthorityPem), cancellationToken);
         }
-        return new LocalClusterServer(app, stopping, store, logs, persistence, baseAddress, token, options.KubeconfigPath);
+        return new LocalClusterServer(app, stopping, store, logs, persistence, certificates, baseAddress, token, options.KubeconfigPath);
+    }
+
+    /// <summary>
+    /// An HttpClient for this server: base address, bearer token, and trust in exactly this server's
+    /// certificate authority. The caller disposes it.
+    /// </summary>
+    public HttpClient CreateHttpClient()
+    {
+        var handler = new SocketsHttpHandler();
+        if (_certificates is { } certificates)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                using var presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                return certificates.Validates(presented);
+            };
+        }
+        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return client;
     }
 
     private static bool Authorized(HttpContext context, byte[] expected)
@@ -164,5 +200,6 @@ public sealed class LocalClusterServer : IAsyncDisposable
             await _persistence.DisposeAsync();
         }
         _stopping.Dispose();
+        _certificates?.Dispose();
     }
 }

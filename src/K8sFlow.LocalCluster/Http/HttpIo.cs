@@ -33,6 +33,19 @@ internal static class HttpIo
         return await reader.ReadToEndAsync(context.RequestAborted);
     }
 
+    /// <summary>
+    /// Bodies must be JSON or YAML. kubectl's typed commands (`kubectl create configmap ...`) send
+    /// protobuf, which this server does not decode: the 415 says what to use instead.
+    /// </summary>
+    public static ApiStatus? UnsupportedBody(HttpContext context)
+    {
+        var type = context.Request.ContentType ?? "";
+        return type.Contains("protobuf", StringComparison.OrdinalIgnoreCase) || type.Contains("cbor", StringComparison.OrdinalIgnoreCase)
+            ? ApiStatus.UnsupportedMediaType(
+                $"the local cluster reads JSON and YAML bodies only, not {type.Split(';')[0]} (kubectl sends protobuf for generator commands such as `kubectl create configmap`: use `kubectl apply -f` or `kubectl create -f` instead)")
+            : null;
+    }
+
     public static string? Query(HttpContext context, string name) =>
         context.Request.Query.TryGetValue(name, out var values) && values.Count > 0 ? values[^1] : null;
 

@@ -312,6 +312,10 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
 
     private static async Task<(JsonObject? Body, ApiStatus? Error)> ReadObjectAsync(HttpContext context)
     {
+        if (HttpIo.UnsupportedBody(context) is { } unsupported)
+        {
+            return (null, unsupported);
+        }
         var text = await HttpIo.ReadBodyAsync(context);
         var yaml = (context.Request.ContentType ?? "").Contains("yaml", StringComparison.OrdinalIgnoreCase);
         var parsed = yaml ? YamlJson.TryParse(text, out var error) : KubeJson.TryParse(text, out error);
@@ -356,6 +360,10 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
 
     private static async Task<ApiResult<DeleteOptions>> DeleteOptionsAsync(HttpContext context)
     {
+        if (HttpIo.UnsupportedBody(context) is { } unsupported)
+        {
+            return unsupported;
+        }
         var text = await HttpIo.ReadBodyAsync(context);
         var body = string.IsNullOrWhiteSpace(text) ? new JsonObject() : KubeJson.TryParse(text, out _) as JsonObject;
         if (body is null)
