@@ -121,7 +121,8 @@ internal static class ManagedFields
         var result = live is null
             ? config.DeepClone().AsObject()
             : StrategicMergePatch.Apply(live, StripServerMetadata(config), lists, out _);
-        foreach (var path in dropped.Paths.OrderByDescending(p => p.Elements.Count))
+        // Shallow first: a dropped list item goes with its fields (its key fields are still there to find it).
+        foreach (var path in dropped.Paths.OrderBy(p => p.Elements.Count))
         {
             if (path.Remove(result))
             {

@@ -290,9 +290,10 @@ public sealed partial class ClusterStore
         {
             SetOrRemove(meta, "managedFields", requestManagedFields);
         }
-        else if (requestManagedFields is JsonArray { Count: > 0 } && subresource is null)
+        else if (requestManagedFields is JsonArray { Count: > 0 } && subresource is null
+            && !KubeJson.Equal(requestManagedFields, existing["metadata"]?["managedFields"]))
         {
-            // A client that sends managedFields sets them as they are.
+            // A client that sends changed managedFields sets them as they are.
         }
         else
         {
