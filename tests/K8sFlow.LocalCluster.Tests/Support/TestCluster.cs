@@ -80,6 +80,15 @@ public sealed class TestCluster : IAsyncDisposable
         return (response.StatusCode, json, response);
     }
 
+    /// <summary>The Content-Type exactly as the server wrote it (HttpClient reformats it once the body is read).</summary>
+    public async Task<string> RawContentTypeAsync(string path, string accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return response.Content.Headers.NonValidated["Content-Type"].ToString();
+    }
+
     public Task<(HttpStatusCode Status, JsonObject Body, HttpResponseMessage Response)> GetAsync(string path, string? accept = null) =>
         SendAsync(HttpMethod.Get, path, accept: accept);
 
