@@ -67,7 +67,7 @@ public sealed class DeletionTests
         status.Should().Be(HttpStatusCode.OK);
         body["status"]!.GetValue<string>().Should().Be("Success");
         (await cluster.GetAsync($"{Pods}/owned")).Status.Should().Be(HttpStatusCode.NotFound);
-        (await watch.ReadAllAsync().FirstAsync()).Type.Should().Be(WatchEventType.Deleted);
+        (await watch.ReadAllAsync().FirstAsync().Within()).Type.Should().Be(WatchEventType.Deleted);
     }
 
     [Fact]

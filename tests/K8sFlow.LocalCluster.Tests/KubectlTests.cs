@@ -144,11 +144,11 @@ public sealed class KubectlTests
         using var watch = cluster.Store.Watch(widgets, "default", new WatchOptions { ResourceVersion = cluster.Store.ResourceVersion }).Unwrap();
 
         var deleting = Kubectl.RunAsync(cluster, "delete", "widget", "w1");
-        var marked = await watch.ReadAllAsync().FirstAsync(e => e.Object["metadata"]!["deletionTimestamp"] is not null);
+        var marked = await watch.ReadAllAsync().FirstAsync(e => e.Object["metadata"]!["deletionTimestamp"] is not null).Within();
         marked.Type.Should().Be(WatchEventType.Modified);
         cluster.Store.Patch(widgets, "default", "w1", PatchType.Merge, """{"metadata":{"finalizers":null}}""").IsSuccess.Should().BeTrue();
 
-        var result = await deleting;
+        var result = await deleting.Within();
         result.ExitCode.Should().Be(0, result.ToString());
         result.Stdout.Should().Contain("\"w1\" deleted");
     }

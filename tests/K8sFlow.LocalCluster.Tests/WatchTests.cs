@@ -176,7 +176,7 @@ public sealed class WatchTests
         await cluster.PostAsync(ConfigMaps, Objects.ConfigMap("a"));
         await cluster.DeleteAsync($"{ConfigMaps}/a");
 
-        var events = await subscription.ReadAllAsync().Take(2).ToListAsync();
+        var events = await subscription.ReadAllAsync().Take(2).ToListAsync().Within();
         events.Select(e => e.Type).Should().Equal(WatchEventType.Added, WatchEventType.Deleted);
     }
 
@@ -192,6 +192,6 @@ public sealed class WatchTests
         }
 
         subscription.Overflowed.Should().BeTrue();
-        (await subscription.ReadAllAsync().CountAsync()).Should().Be(2);
+        (await subscription.ReadAllAsync().CountAsync().Within()).Should().Be(2);
     }
 }

@@ -32,9 +32,9 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Every request the server answered, for diagnosing kubectl runs.</summary>
     public List<RequestLogEntry> Requests { get; }
 
-    public static async Task<TestCluster> StartAsync(Func<LocalClusterOptions, LocalClusterOptions>? configure = null, string? directory = null)
+    public static async Task<TestCluster> StartAsync(Func<LocalClusterOptions, LocalClusterOptions>? configure = null)
     {
-        directory ??= Path.Combine(Path.GetTempPath(), "k8sflow-localcluster-tests", Guid.NewGuid().ToString("N"));
+        var directory = Path.Combine(Path.GetTempPath(), "k8sflow-localcluster-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var requests = new List<RequestLogEntry>();
         var options = new LocalClusterOptions
