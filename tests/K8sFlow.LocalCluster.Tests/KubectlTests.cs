@@ -269,4 +269,108 @@ public sealed class KubectlTests
         generator.ExitCode.Should().NotBe(0);
         generator.Stderr.Should().Contain("use `kubectl apply -f` or `kubectl create -f` instead");
     }
+
+    [Fact]
+    public async Task GetWatch_PrintsARowPerChange_WithPrinterColumns()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Ok(cluster, Objects.WidgetCrdYaml, "apply", "-f", "-");
+        await Ok(cluster, WidgetYaml, "apply", "-f", "-");
+        var widgets = new ResourceRef("tests.k8sflow.io", "widgets");
+
+        using var watch = Kubectl.Start(cluster, "get", "widgets", "-w");
+        (await watch.NextLineAsync()).Should().MatchRegex(@"^NAME\s+SIZE\s+COLOR");
+        (await watch.NextLineAsync()).Should().StartWith("w1 ");
+        cluster.Store.Patch(widgets, "default", "w1", PatchType.Merge, """{"status":{"phase":"Running"}}""", new PatchOptions { Subresource = "status" }).Unwrap();
+
+        (await watch.NextLineMatchingAsync(l => l.StartsWith("w1 "))).Should().MatchRegex(@"^w1\s+4\s+green\s+bolt\s+Running\s+");
+    }
+
+    [Fact]
+    public async Task GetOneWatch_PrintsOnlyThatObjectsChanges()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Ok(cluster, Objects.WidgetCrdYaml, "apply", "-f", "-");
+        await Ok(cluster, WidgetYaml, "apply", "-f", "-");
+        await Ok(cluster, WidgetYaml.Replace("name: w1", "name: w2"), "apply", "-f", "-");
+
+        var watchesBefore = cluster.Store.WatchCount;
+        using var watch = Kubectl.Start(cluster, "get", "widget", "w2", "-w", "-o", "name");
+
+        (await watch.NextLineAsync()).Should().Be("widget.tests.k8sflow.io/w2");
+        await cluster.WaitForWatchesAsync(watchesBefore + 1);
+        cluster.Store.Delete(new ResourceRef("tests.k8sflow.io", "widgets"), "default", "w1").Unwrap();
+        cluster.Store.Patch(new ResourceRef("tests.k8sflow.io", "widgets"), "default", "w2", PatchType.Merge, """{"metadata":{"labels":{"x":"y"}}}""").Unwrap();
+        (await watch.NextLineAsync()).Should().Be("widget.tests.k8sflow.io/w2", "only w2's change shows (its synthetic ADDED is not printed)");
+    }
+
+    [Fact]
+    public async Task Wait_ForJsonPath_ReturnsOnceTheStatusMatches()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Ok(cluster, Objects.WidgetCrdYaml, "apply", "-f", "-");
+        await Ok(cluster, WidgetYaml, "apply", "-f", "-");
+
+        var waiting = Kubectl.RunAsync(cluster, "wait", "widget/w1", "--for=jsonpath={.status.phase}=Done", "--timeout=60s");
+        cluster.Store.Patch(new ResourceRef("tests.k8sflow.io", "widgets"), "default", "w1", PatchType.Merge, """{"status":{"phase":"Done"}}""",
+            new PatchOptions { Subresource = "status" }).Unwrap();
+
+        var result = await waiting.Within();
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Stdout.Should().Contain("condition met");
+    }
+
+    [Fact]
+    public async Task Replace_WithStaleResourceVersion_ReportsTheConflict()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var created = cluster.Store.Create(ResourceRef.ConfigMaps, "default", Objects.ConfigMap("c1")).Unwrap();
+        cluster.Store.Patch(ResourceRef.ConfigMaps, "default", "c1", PatchType.Merge, """{"data":{"k":"newer"}}""").Unwrap();
+
+        var result = await Kubectl.RunWithInputAsync(cluster, created.ToJsonString(), "replace", "-f", "-");
+
+        result.ExitCode.Should().NotBe(0);
+        result.Stderr.Should().Contain("the object has been modified; please apply your changes to the latest version and try again");
+    }
+
+    [Fact]
+    public async Task LogsOfAJob_FindTheJobsPodByItsSelector()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var job = cluster.Store.Create(ResourceRef.Jobs, "default", Objects.Job("j1")).Unwrap();
+        var pod = Objects.Pod("j1-abcde");
+        pod["metadata"]!["labels"] = job["spec"]!["template"]!["metadata"]!["labels"]!.DeepClone();
+        pod["metadata"]!["ownerReferences"] = new JsonArray(Objects.OwnerReference(job));
+        cluster.Store.Create(ResourceRef.Pods, "default", pod).Unwrap();
+        cluster.Server.Logs.Append("default", "j1-abcde", "main", "from the job");
+
+        (await Ok(cluster, null, "logs", "job/j1")).Stdout.Should().Be("from the job\n");
+    }
+
+    [Fact]
+    public async Task ServerSideApply_OverClientSideApply_MigratesOwnership()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Ok(cluster, Objects.WidgetCrdYaml, "apply", "-f", "-");
+        await Ok(cluster, WidgetYaml, "apply", "-f", "-");
+
+        (await Ok(cluster, WidgetYaml.Replace("size: 4", "size: 5"), "apply", "--server-side", "-f", "-")).Stdout.Should().Contain("serverside-applied");
+
+        var stored = cluster.Store.Get(new ResourceRef("tests.k8sflow.io", "widgets"), "default", "w1").Unwrap();
+        stored["spec"]!["size"]!.GetValue<int>().Should().Be(5);
+        var lastApplied = JsonNode.Parse(stored["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]!.GetValue<string>())!;
+        lastApplied["spec"]!["size"]!.GetValue<int>().Should().Be(5, "server-side apply keeps client-side apply's annotation in step");
+    }
+
+    [Fact]
+    public async Task GetAllNamespacesWide_ShowsNamespaceAndWideColumns()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        cluster.Store.Create(ResourceRef.Pods, "kube-system", Objects.Pod("p1")).Unwrap();
+
+        var result = await Ok(cluster, null, "get", "pods", "-A", "-o", "wide");
+
+        result.Stdout.Should().MatchRegex(@"NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE");
+        result.Stdout.Should().MatchRegex(@"kube-system\s+p1\s+0/1\s+Pending\s+0");
+    }
 }

@@ -402,10 +402,19 @@ public sealed partial class ClusterStore
             return ApiStatus.StaleResourceVersion(definition.Ref, name);
         }
         var result = ManagedFields.Apply(existing, config, options.FieldManager, options.Subresource, options.Force, definition.Lists, time, out var conflicts);
+        if (result is null && options.FieldManager == LastAppliedConfiguration.KubectlManager
+            && LastAppliedConfiguration.CoversConflicts(existing, conflicts, definition.Lists))
+        {
+            result = ManagedFields.Apply(existing, config, options.FieldManager, options.Subresource, force: true, definition.Lists, time, out conflicts);
+        }
         if (result is null)
         {
             return new ApiStatus(409, "Conflict", ManagedFields.Describe(conflicts), new StatusDetails(name, definition.Group, definition.Plural,
                 Causes: conflicts.Select(c => new StatusCause("FieldManagerConflict", $"conflict with \"{c.Manager}\" using {c.ApiVersion}", c.Path.ToString())).ToList()));
+        }
+        if (options.FieldManager == LastAppliedConfiguration.KubectlManager)
+        {
+            LastAppliedConfiguration.Refresh(result, config);
         }
         return UpdateLocked(definition, existing, result, options, options.Subresource, WriteKind.Apply);
     }

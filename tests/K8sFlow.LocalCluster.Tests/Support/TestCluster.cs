@@ -116,6 +116,16 @@ public sealed class TestCluster : IAsyncDisposable
         return new WatchReader(response);
     }
 
+    /// <summary>Waits (bounded) until the store has this many open watches, e.g. once a kubectl -w is listening.</summary>
+    public async Task WaitForWatchesAsync(int count)
+    {
+        using var patience = new CancellationTokenSource(Patience.Bound);
+        while (Store.WatchCount < count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), patience.Token);
+        }
+    }
+
     /// <summary>Creates the Widget CRD (sent as YAML) and returns the stored CRD.</summary>
     public async Task<JsonObject> InstallWidgetCrdAsync()
     {
