@@ -4,7 +4,9 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json.Nodes;
 using K8sFlow.LocalCluster.Http;
+using K8sFlow.LocalCluster.Json;
 using K8sFlow.LocalCluster.Logs;
 using K8sFlow.LocalCluster.Store;
 using Microsoft.AspNetCore.Builder;
@@ -20,7 +22,7 @@ using Microsoft.Extensions.Logging;
 namespace K8sFlow.LocalCluster;
 
 /// <summary>
-/// An in-memory Kubernetes API server on 127.0.0.1 (plain HTTP, bearer token), faithful enough for
+/// An in-memory Kubernetes API server on 127.0.0.1 (HTTPS with a generated CA, bearer token), faithful enough for
 /// the real kubectl 1.32 and for K8sFlow's own client: discovery, OpenAPI v3, CRUD with the four
 /// patch types, watches, tables, CRDs with schema validation, garbage collection and pod logs.
 /// In-process components use <see cref="Store"/> and <see cref="Logs"/> directly.
@@ -30,7 +32,6 @@ public sealed class LocalClusterServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping;
     private readonly StorePersistence? _persistence;
-    private readonly Task _logJanitor;
     private readonly ServerCertificates? _certificates;
     private int _disposed;
 
@@ -46,7 +47,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
         BaseAddress = baseAddress;
         Token = token;
         KubeconfigPath = kubeconfigPath;
-        _logJanitor = Task.Run(() => ForgetLogsOfDeletedPodsAsync(stopping.Token));
+        store.Removed += ForgetLogsOfDeletedPod;
     }
 
     /// <summary>https://127.0.0.1:PORT/ (http:// without TLS).</summary>
@@ -113,6 +114,11 @@ public sealed class LocalClusterServer : IAsyncDisposable
                 }
                 await next(context);
             }
+            catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+            {
+                // A bug answers like the apiserver's panic handler: a 500 Status naming the failure.
+                await HttpIo.WriteStatusAsync(context, ApiStatus.InternalError(e.Message));
+            }
             finally
             {
                 options.RequestLog?.Invoke(new RequestLogEntry(
@@ -164,22 +170,11 @@ public sealed class LocalClusterServer : IAsyncDisposable
     }
 
     /// <summary>A kubelet forgets the logs of pods that are gone.</summary>
-    private async Task ForgetLogsOfDeletedPodsAsync(CancellationToken cancellationToken)
+    private void ForgetLogsOfDeletedPod(ResourceRef resource, JsonObject removed)
     {
-        using var watch = Store.Watch(ResourceRef.Pods, null, new WatchOptions { ResourceVersion = Store.ResourceVersion }).Unwrap();
-        try
+        if (resource == ResourceRef.Pods)
         {
-            await foreach (var change in watch.ReadAllAsync(cancellationToken))
-            {
-                if (change.Type == WatchEventType.Deleted)
-                {
-                    Logs.RemovePod(change.Object["metadata"]?["namespace"]?.GetValue<string>() ?? "", change.Object["metadata"]?["name"]?.GetValue<string>() ?? "");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Server stopping.
+            Logs.RemovePod(KubeJson.AsString(removed["metadata"]?["namespace"]) ?? "", KubeJson.AsString(removed["metadata"]?["name"]) ?? "");
         }
     }
 
@@ -194,7 +189,7 @@ public sealed class LocalClusterServer : IAsyncDisposable
         Store.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await _logJanitor;
+        Store.Removed -= ForgetLogsOfDeletedPod;
         if (_persistence is not null)
         {
             await _persistence.DisposeAsync();

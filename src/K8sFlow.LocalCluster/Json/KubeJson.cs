@@ -36,10 +36,6 @@ internal static class KubeJson
     public static string Time(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Serialized form of metav1.MicroTime (leases).</summary>
-    public static string MicroTime(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
-
     /// <summary>Go's RFC3339Nano: nanosecond digits with trailing zeros trimmed (kubelet log timestamps).</summary>
     public static string Rfc3339Nano(DateTimeOffset time)
     {
@@ -54,8 +50,6 @@ internal static class KubeJson
 
     /// <summary>Structural equality that treats 1 and 1.0 alike, as Go's decoder would.</summary>
     public static bool Equal(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
-
-    public static JsonNode? Clone(JsonNode? node) => node?.DeepClone();
 
     public static JsonObject CloneObject(JsonObject node) => node.DeepClone().AsObject();
 

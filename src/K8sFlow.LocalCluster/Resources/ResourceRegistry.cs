@@ -12,10 +12,6 @@ namespace K8sFlow.LocalCluster.Resources;
 internal sealed class ResourceRegistry
 {
     private ImmutableDictionary<ResourceRef, ResourceDefinition> _custom = ImmutableDictionary<ResourceRef, ResourceDefinition>.Empty;
-    private long _revision;
-
-    /// <summary>Bumped whenever the set of served resources changes (discovery and OpenAPI hashes use it).</summary>
-    public long Revision => Interlocked.Read(ref _revision);
 
     public IReadOnlyList<ResourceDefinition> All =>
         [.. BuiltInResources.All, .. Volatile.Read(ref _custom).Values.OrderBy(d => d.Group, StringComparer.Ordinal).ThenBy(d => d.Plural, StringComparer.Ordinal)];
@@ -42,7 +38,6 @@ internal sealed class ResourceRegistry
             return;
         }
         ImmutableInterlocked.Update(ref _custom, map => map.SetItem(definition.Ref, definition));
-        Interlocked.Increment(ref _revision);
     }
 
     /// <summary>Stops serving the resource of a deleted CRD.</summary>
@@ -50,6 +45,5 @@ internal sealed class ResourceRegistry
     {
         var resource = new ResourceRef(KubeJson.AsString(crd["spec"]?["group"]) ?? "", KubeJson.AsString(crd["spec"]?["names"]?["plural"]) ?? "");
         ImmutableInterlocked.Update(ref _custom, map => map.Remove(resource));
-        Interlocked.Increment(ref _revision);
     }
 }

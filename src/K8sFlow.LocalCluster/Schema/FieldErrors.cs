@@ -1,6 +1,6 @@
+using System.Text.Json.Nodes;
 using K8sFlow.LocalCluster.Json;
 using K8sFlow.LocalCluster.Store;
-using System.Text.Json.Nodes;
 
 namespace K8sFlow.LocalCluster.Schema;
 

@@ -53,12 +53,7 @@ public sealed record ApiStatus(int Code, string Reason, string Message, StatusDe
     public static ApiStatus MethodNotAllowed() =>
         new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 
-    public static ApiStatus NotAcceptable(string message) => new(406, "NotAcceptable", message);
-
     public static ApiStatus Unauthorized() => new(401, "Unauthorized", "Unauthorized");
-
-    public static ApiStatus Forbidden(ResourceRef resource, string name, string why) =>
-        new(403, "Forbidden", $"{resource} \"{name}\" is forbidden: {why}", new(name, resource.Group, resource.Resource));
 
     public static ApiStatus InternalError(string message) => new(500, "InternalError", $"Internal error occurred: {message}");
 

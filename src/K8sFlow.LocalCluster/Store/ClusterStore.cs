@@ -54,6 +54,9 @@ public sealed partial class ClusterStore : IDisposable
     /// <summary>Raised (under the store lock: keep handlers short) after every committed change.</summary>
     internal event Action? Committed;
 
+    /// <summary>Raised (under the store lock) when an object is gone for good, with its final state.</summary>
+    internal event Action<ResourceRef, JsonObject>? Removed;
+
     public ClusterStoreOptions Options => _options;
 
     /// <summary>The latest resourceVersion: every write and delete increments it.</summary>
@@ -171,6 +174,7 @@ public sealed partial class ClusterStore : IDisposable
         _byUid.Remove(current.Uid());
         _watch.Publish(new ChangeEvent(rv, definition.Ref, WatchEventType.Deleted, final, current));
         Committed?.Invoke();
+        Removed?.Invoke(definition.Ref, final);
         if (definition.Ref == ResourceRef.CustomResourceDefinitions)
         {
             RemoveInstancesOf(final);
