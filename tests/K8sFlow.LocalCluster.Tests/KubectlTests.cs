@@ -373,4 +373,38 @@ public sealed class KubectlTests
         result.Stdout.Should().MatchRegex(@"NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE");
         result.Stdout.Should().MatchRegex(@"kube-system\s+p1\s+0/1\s+Pending\s+0");
     }
+
+    [Fact]
+    public async Task ReapplyingTheCrd_ChangesColumnsAtOnce()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Ok(cluster, Objects.WidgetCrdYaml, "apply", "-f", "-");
+        await Ok(cluster, WidgetYaml, "apply", "-f", "-");
+        var withLabelColumn = Objects.WidgetCrdYaml.Replace("""
+                - name: Age
+                  type: date
+            """, """
+                - name: Label
+                  type: string
+                  jsonPath: .spec.label
+                - name: Age
+                  type: date
+            """);
+        withLabelColumn.Should().NotBe(Objects.WidgetCrdYaml);
+
+        (await Ok(cluster, withLabelColumn, "apply", "-f", "-")).Stdout.Should().Contain("configured");
+
+        (await Ok(cluster, null, "get", "widgets")).Stdout.Should().MatchRegex(@"^NAME\s+SIZE\s+COLOR\s+FIRST-PART\s+PHASE\s+LABEL\s+AGE");
+    }
+
+    [Fact]
+    public async Task Explain_ShowsTheCrdSchema()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await Ok(cluster, Objects.WidgetCrdYaml, "apply", "-f", "-");
+
+        var explained = await Ok(cluster, null, "explain", "widgets.spec");
+
+        explained.Stdout.Should().Contain("KIND:       Widget").And.MatchRegex(@"size\s+<integer> -required-");
+    }
 }

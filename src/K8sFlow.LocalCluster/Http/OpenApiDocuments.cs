@@ -10,7 +10,8 @@ namespace K8sFlow.LocalCluster.Http;
 /// Minimal OpenAPI v3: an index of group-versions and one document per group-version whose
 /// operations carry x-kubernetes-group-version-kind. Every PATCH (and POST/PUT) lists the
 /// fieldValidation parameter, which is what makes kubectl leave validation to this server.
-/// No schemas are published (kubectl then uses its compiled-in strategic merge patch for built-ins).
+/// Custom resources publish their CRD schema (for kubectl explain); built-ins publish none, and no
+/// operation declares a request body, so kubectl keeps its compiled-in strategic merge patch.
 /// </summary>
 internal static class OpenApiDocuments
 {
@@ -42,8 +43,14 @@ internal static class OpenApiDocuments
             return null;
         }
         var paths = new JsonObject();
+        var schemas = new JsonObject();
         foreach (var d in definitions)
         {
+            if (d.Version(version)?.OpenApiSchema?.DeepClone() is JsonObject schema)
+            {
+                schema["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = group, ["kind"] = d.Kind, ["version"] = version });
+                schemas[SchemaName(group, version, d.Kind)] = schema;
+            }
             var prefix = "/" + GroupVersionPath(group, version) + (d.Namespaced ? "/namespaces/{namespace}/" : "/") + d.Plural;
             var gvk = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = d.Kind };
             paths[prefix] = new JsonObject
@@ -76,9 +83,13 @@ internal static class OpenApiDocuments
             ["openapi"] = "3.0.0",
             ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.4" },
             ["paths"] = paths,
-            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
+            ["components"] = new JsonObject { ["schemas"] = schemas },
         };
     }
+
+    /// <summary>"io.k8sflow.tests.v1.Widget": the apiserver names schemas by reversed group.</summary>
+    private static string SchemaName(string group, string version, string kind) =>
+        string.Join('.', group.Split('.').Reverse()) + $".{version}.{kind}";
 
     private static JsonObject Operation(string action, JsonObject gvk, string operationId, JsonArray parameters) => new()
     {

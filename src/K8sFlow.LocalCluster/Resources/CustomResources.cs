@@ -21,7 +21,10 @@ internal static class CustomResources
                 KubeJson.AsString(v["name"]) ?? "",
                 KubeJson.AsBool(v["storage"]) == true,
                 v["schema"]?["openAPIV3Schema"] is JsonObject schema ? StructuralSchema.Parse(schema) : null,
-                Columns(v)))
+                Columns(v))
+            {
+                OpenApiSchema = v["schema"]?["openAPIV3Schema"]?.DeepClone() as JsonObject,
+            })
             .ToList();
         var storageSchema = versions.FirstOrDefault(v => v.Storage)?.Schema ?? StructuralSchema.AnyObject;
         var statusVersions = (spec["versions"] as JsonArray ?? []).OfType<JsonObject>().Any(v => v["subresources"]?["status"] is JsonObject);

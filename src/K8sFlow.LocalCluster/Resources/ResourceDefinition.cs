@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using K8sFlow.LocalCluster.Patching;
 using K8sFlow.LocalCluster.Schema;
 using K8sFlow.LocalCluster.Store;
@@ -5,8 +6,12 @@ using K8sFlow.LocalCluster.Tables;
 
 namespace K8sFlow.LocalCluster.Resources;
 
-/// <summary>One served version of a resource: its schema (custom resources) and printer columns.</summary>
-internal sealed record ResourceVersion(string Name, bool Storage, StructuralSchema? Schema, IReadOnlyList<PrinterColumn> Columns);
+/// <summary>One served version of a resource: its schema (custom resources, parsed and as written) and printer columns.</summary>
+internal sealed record ResourceVersion(string Name, bool Storage, StructuralSchema? Schema, IReadOnlyList<PrinterColumn> Columns)
+{
+    /// <summary>The openAPIV3Schema as the CRD states it, published in the OpenAPI document (kubectl explain).</summary>
+    public JsonObject? OpenApiSchema { get; init; }
+}
 
 /// <summary>
 /// Everything the server knows about one kind of object: names for discovery, scope, subresources,
