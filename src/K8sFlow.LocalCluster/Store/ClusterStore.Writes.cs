@@ -286,16 +286,15 @@ public sealed partial class ClusterStore
         {
             SetOrRemove(meta, field, existing["metadata"]?[field]);
         }
+        // A client that sends changed managedFields sets them as they are (kubectl's client-side to
+        // server-side apply migration does); otherwise the change is recorded for its manager.
+        var setByClient = subresource is null && requestManagedFields is JsonArray { Count: > 0 }
+            && !KubeJson.Equal(requestManagedFields, existing["metadata"]?["managedFields"]);
         if (kind == WriteKind.Apply)
         {
             SetOrRemove(meta, "managedFields", requestManagedFields);
         }
-        else if (requestManagedFields is JsonArray { Count: > 0 } && subresource is null
-            && !KubeJson.Equal(requestManagedFields, existing["metadata"]?["managedFields"]))
-        {
-            // A client that sends changed managedFields sets them as they are.
-        }
-        else
+        else if (!setByClient)
         {
             SetOrRemove(meta, "managedFields", existing["metadata"]?["managedFields"]);
             ManagedFields.RecordUpdate(existing, updated, manager, subresource, definition.Lists, KubeJson.Time(context.Now));
