@@ -46,7 +46,7 @@ public static class DagRunEventReasons
 /// Deleting a DagRun needs no finalizer: its Jobs (and their pods) and its workspace claim carry a controller
 /// owner reference to it, and Kubernetes' garbage collector deletes them.
 /// </remarks>
-public sealed class DagRunController
+public sealed class DagRunController : IOperatorController
 {
     private const string ControllerName = "dagrun";
     private const int MaxApplyRounds = 32;
@@ -86,6 +86,12 @@ public sealed class DagRunController
             OnDelete: EnqueueQueuedRuns));
         cache.Jobs.AddHandler(new InformerHandler<Job>(EnqueueOwner, (_, job) => EnqueueOwner(job), EnqueueOwner));
         cache.Pods.AddHandler(new InformerHandler<Pod>(EnqueueOwner, (_, pod) => EnqueueOwner(pod), EnqueueOwner));
+    }
+
+    public DagRunController(OperatorContext context)
+        : this(context.Client, context.Cache, context.Events, context.Metrics, context.Time,
+            context.Loggers.CreateLogger<DagRunController>(), context.Options.Workers)
+    {
     }
 
     /// <summary>Keys are "namespace/name" of DagRuns.</summary>
@@ -155,13 +161,14 @@ public sealed class DagRunController
         var spec = status.DagSpec!;
         var dag = _cache.Dags.Get(run.Metadata.Namespace, run.Spec.DagName);
         var admission = status.Phase is null or RunPhase.Queued ? _admission.Decide(run, spec, dag, now) : Admission.Start;
+        var (executions, awaitingPods) = Observe(run, now);
         var input = new PlanInput
         {
             DagName = run.Spec.DagName,
             RunName = run.Metadata.Name!,
             Spec = spec,
             Status = status,
-            Executions = Observe(run),
+            Executions = executions,
             Now = now,
             MayStart = admission.MayStart,
             QueuedReason = admission.Reason,
@@ -175,7 +182,7 @@ public sealed class DagRunController
         }
         var next = plan.Status with { ObservedGeneration = run.Metadata.Generation };
         return await WriteStatusAsync(run, next, cancellationToken).ConfigureAwait(false)
-            ?? ReconcileResult.After(Earliest(plan.RequeueAfter, admission.RecheckAfter));
+            ?? ReconcileResult.After(Earliest(Earliest(plan.RequeueAfter, admission.RecheckAfter), awaitingPods ? ExecutionObserver.PodGrace : null));
     }
 
     // ---- pinning --------------------------------------------------------------------------------------
@@ -255,8 +262,11 @@ public sealed class DagRunController
 
     // ---- observing ------------------------------------------------------------------------------------
 
-    /// <summary>The run's attempts as its Jobs and pods in the cache show them: O(this run's Jobs).</summary>
-    private List<TaskExecution> Observe(DagRun run)
+    /// <summary>
+    /// The run's attempts as its Jobs and pods in the cache show them: O(this run's Jobs). <c>AwaitingPods</c>:
+    /// some Job ended before its pod's final state arrived (look again after <see cref="ExecutionObserver.PodGrace"/>).
+    /// </summary>
+    private (List<TaskExecution> Executions, bool AwaitingPods) Observe(DagRun run, DateTimeOffset now)
     {
         var podsByJob = _cache.PodsOf(run)
             .GroupBy(p => p.Metadata.Labels?.GetValueOrDefault(ExecutionObserver.JobNameLabel)
@@ -264,14 +274,16 @@ public sealed class DagRunController
                 ?? p.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == KubeKinds.Job.Kind)?.Name ?? "", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IEnumerable<Pod>)g, StringComparer.Ordinal);
         var executions = new List<TaskExecution>();
+        var awaitingPods = false;
         foreach (var job in _cache.JobsOf(run))
         {
-            if (IsOwnedBy(job, run) && ExecutionObserver.Observe(job, podsByJob.GetValueOrDefault(job.Metadata.Name!, [])) is { } execution)
+            if (IsOwnedBy(job, run) && ExecutionObserver.Observe(job, podsByJob.GetValueOrDefault(job.Metadata.Name!, []), now) is { } observed)
             {
-                executions.Add(execution);
+                executions.Add(observed.Execution);
+                awaitingPods |= observed.AwaitingPod;
             }
         }
-        return executions;
+        return (executions, awaitingPods);
     }
 
     private static bool IsOwnedBy(KubernetesObject obj, DagRun run) =>
@@ -566,8 +578,8 @@ public sealed class DagRunController
     private void OnRunUpdated(DagRun old, DagRun run)
     {
         Queue.Add(OperatorCache.KeyOf(run));
-        // A run that stops running frees a maxActiveRuns slot.
-        if (old.Status?.Phase == RunPhase.Running && run.Status?.Phase != RunPhase.Running)
+        // A run that starts takes a maxActiveRuns slot, one that ends frees one: the queued runs re-decide.
+        if (old.Status?.Phase != run.Status?.Phase)
         {
             EnqueueQueuedRuns(run.Metadata.Namespace!, run.Spec.DagName);
         }

@@ -5,6 +5,9 @@ using K8sFlow.Kubernetes.Models;
 
 namespace K8sFlow.Operator.Jobs;
 
+/// <summary>An observed attempt; <c>AwaitingPod</c>: the Job ended but its pod's final state is not in the cache yet.</summary>
+public sealed record Observation(TaskExecution Execution, bool AwaitingPod);
+
 /// <summary>
 /// Turns a task attempt's Job and pod into the planner's <see cref="TaskExecution"/>: the Job's conditions give
 /// the outcome (Complete, or Failed with its reason, e.g. DeadlineExceeded); the pod's "main" container gives the
@@ -19,13 +22,22 @@ public static class ExecutionObserver
     /// <summary>Failure messages longer than this keep their end (the last log lines say most).</summary>
     public const int MaxMessageLength = 1024;
 
+    /// <summary>How long a Job's verdict waits for its pod's final state to reach the cache.</summary>
+    public static readonly TimeSpan PodGrace = TimeSpan.FromSeconds(30);
+
     private const string ConditionTrue = "True";
 
     /// <summary>
     /// The execution of <paramref name="job"/>, given pods that may include other Jobs' pods (those are ignored);
     /// null when the Job does not carry K8sFlow's task and try labels.
     /// </summary>
-    public static TaskExecution? Observe(Job job, IEnumerable<Pod> pods)
+    /// <remarks>
+    /// Jobs and pods come from two watches, so the Job's verdict can arrive before its pod's final state. Within
+    /// <see cref="PodGrace"/> of the verdict, an attempt whose pod has not been seen terminated is still reported
+    /// live (<see cref="Observation.AwaitingPod"/>): a success needs the pod's termination message (the task's
+    /// outputs), a failure its exit code. A deadline failure does not wait: the Job controller kills the pod.
+    /// </remarks>
+    public static Observation? Observe(Job job, IEnumerable<Pod> pods, DateTimeOffset now)
     {
         var meta = job.Metadata;
         var taskName = meta.Annotations?.GetValueOrDefault(K8sFlowApi.Annotations.TaskName);
@@ -43,18 +55,27 @@ public static class ExecutionObserver
         var started = terminated?.StartedAt ?? main?.State?.Running?.StartedAt ?? pod?.Status?.StartTime ?? job.Status?.StartTime;
         var execution = new TaskExecution(taskName, tryNumber, meta.Name, ExecutionPhase.Pending, StartTime: started);
 
+        var running = pod?.Status?.Phase == "Running" || main?.State?.Running is not null;
+        var live = running ? execution with { Phase = ExecutionPhase.Running } : execution;
         var conditions = job.Status?.Conditions ?? [];
         var succeeded = conditions.FirstOrDefault(c => c.Status == ConditionTrue && c.Type is "Complete" or "SuccessCriteriaMet");
         var failed = conditions.FirstOrDefault(c => c.Status == ConditionTrue && c.Type is "Failed" or "FailureTarget");
+        var verdictAt = succeeded?.LastTransitionTime ?? job.Status?.CompletionTime ?? failed?.LastTransitionTime;
+        var podPending = terminated is null && pod?.Metadata.DeletionTimestamp is null
+            && (succeeded is not null || (failed is not null && failed.Reason != TaskExecution.DeadlineExceededReason && pod is not null));
+        if (podPending && verdictAt is { } at && now - at < PodGrace)
+        {
+            return new Observation(live, AwaitingPod: true);
+        }
         if (succeeded is not null)
         {
-            return execution with
+            return Decided(execution with
             {
                 Phase = ExecutionPhase.Succeeded,
                 EndTime = terminated?.FinishedAt ?? job.Status?.CompletionTime ?? succeeded.LastTransitionTime,
                 ExitCode = terminated?.ExitCode,
                 Output = terminated?.Message,
-            };
+            });
         }
         if (failed is not null)
         {
@@ -63,18 +84,19 @@ public static class ExecutionObserver
             var reason = failed.Reason == TaskExecution.DeadlineExceededReason
                 ? failed.Reason
                 : terminated?.Reason ?? failed.Reason;
-            return execution with
+            return Decided(execution with
             {
                 Phase = ExecutionPhase.Failed,
                 EndTime = terminated?.FinishedAt ?? failed.LastTransitionTime,
                 ExitCode = terminated?.ExitCode,
                 Reason = reason,
                 Message = Tail(string.IsNullOrWhiteSpace(terminated?.Message) ? failed.Message : terminated.Message.Trim()),
-            };
+            });
         }
-        var running = pod?.Status?.Phase == "Running" || main?.State?.Running is not null;
-        return running ? execution with { Phase = ExecutionPhase.Running } : execution;
+        return Decided(live);
     }
+
+    private static Observation Decided(TaskExecution execution) => new(execution, AwaitingPod: false);
 
     /// <summary>The pods of <paramref name="job"/> by its job-name label or owner reference; the newest first decides.</summary>
     private static Pod? PodOf(Job job, IEnumerable<Pod> pods) =>

@@ -11,6 +11,7 @@ public static class TestObjects
     public static TaskSpec Task(string name, params string[] dependsOn) => new()
     {
         Name = name,
+        Command = ["run-task"],
         DependsOn = dependsOn.Length == 0 ? null : [.. dependsOn],
     };
 

@@ -43,12 +43,15 @@ public class ExecutionObserverTests
         Terminated = new ContainerStateTerminated { ExitCode = exitCode, Reason = reason, Message = message, StartedAt = Started, FinishedAt = Finished },
     };
 
+    /// <summary>Observed long after the Job's verdict (no waiting for pod updates).</summary>
+    private static TaskExecution? Observe(Job job, IEnumerable<Pod> pods) => ExecutionObserver.Observe(job, pods, Finished.AddHours(1))?.Execution;
+
     [Fact]
     public void Observe_Complete_SucceededWithExitCodeTimesAndOutputs()
     {
         var pod = PodWith(Terminated(0, "Completed", """{"rows": 178}"""), phase: "Succeeded");
 
-        var execution = ExecutionObserver.Observe(JobWith(True("Complete")), [pod]);
+        var execution = Observe(JobWith(True("Complete")), [pod]);
 
         execution.Should().Be(new TaskExecution("train", 2, JobName, ExecutionPhase.Succeeded, Started, Finished, 0, Output: """{"rows": 178}"""));
     }
@@ -58,7 +61,7 @@ public class ExecutionObserverTests
     {
         var pod = PodWith(Terminated(2, "Error", "Traceback ...\nValueError: bad input\n"), phase: "Failed");
 
-        var execution = ExecutionObserver.Observe(JobWith(True("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")), [pod]);
+        var execution = Observe(JobWith(True("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")), [pod]);
 
         execution.Should().Be(new TaskExecution("train", 2, JobName, ExecutionPhase.Failed, Started, Finished, 2, "Error",
             "Traceback ...\nValueError: bad input"));
@@ -67,7 +70,7 @@ public class ExecutionObserverTests
     [Fact]
     public void Observe_FailedWithoutPod_KeepsTheJobsReasonAndMessage()
     {
-        var execution = ExecutionObserver.Observe(JobWith(True("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")), []);
+        var execution = Observe(JobWith(True("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")), []);
 
         execution!.Phase.Should().Be(ExecutionPhase.Failed);
         execution.Reason.Should().Be("BackoffLimitExceeded");
@@ -81,7 +84,7 @@ public class ExecutionObserverTests
     {
         var pod = PodWith(Terminated(137, "Error", null), phase: "Failed");
 
-        var execution = ExecutionObserver.Observe(JobWith(True("Failed", "DeadlineExceeded", "Job was active longer than specified deadline")), [pod]);
+        var execution = Observe(JobWith(True("Failed", "DeadlineExceeded", "Job was active longer than specified deadline")), [pod]);
 
         execution!.Phase.Should().Be(ExecutionPhase.Failed);
         execution.Reason.Should().Be(TaskExecution.DeadlineExceededReason);
@@ -94,7 +97,7 @@ public class ExecutionObserverTests
     {
         var pod = PodWith(new ContainerState { Running = new ContainerStateRunning { StartedAt = Started } });
 
-        var execution = ExecutionObserver.Observe(JobWith(), [pod]);
+        var execution = Observe(JobWith(), [pod]);
 
         execution.Should().Be(new TaskExecution("train", 2, JobName, ExecutionPhase.Running, Started));
     }
@@ -108,7 +111,7 @@ public class ExecutionObserverTests
             ? [PodWith(new ContainerState { Waiting = new ContainerStateWaiting { Reason = "ContainerCreating" } }, phase: "Pending")]
             : [];
 
-        ExecutionObserver.Observe(JobWith(), pods)!.Phase.Should().Be(ExecutionPhase.Pending);
+        Observe(JobWith(), pods)!.Phase.Should().Be(ExecutionPhase.Pending);
     }
 
     [Fact]
@@ -116,7 +119,7 @@ public class ExecutionObserverTests
     {
         var other = PodWith(Terminated(0, "Completed", """{"x": 1}"""), job: "run-1-train-1", phase: "Succeeded");
 
-        ExecutionObserver.Observe(JobWith(), [other])!.Phase.Should().Be(ExecutionPhase.Pending);
+        Observe(JobWith(), [other])!.Phase.Should().Be(ExecutionPhase.Pending);
     }
 
     [Fact]
@@ -132,7 +135,7 @@ public class ExecutionObserverTests
             },
         };
 
-        ExecutionObserver.Observe(JobWith(True("Complete")), [pod])!.Output.Should().Be("{}");
+        Observe(JobWith(True("Complete")), [pod])!.Output.Should().Be("{}");
     }
 
     [Fact]
@@ -141,7 +144,7 @@ public class ExecutionObserverTests
         var log = new string('x', 5000) + "the real error";
         var pod = PodWith(Terminated(1, "Error", log), phase: "Failed");
 
-        var message = ExecutionObserver.Observe(JobWith(True("Failed", "BackoffLimitExceeded")), [pod])!.Message!;
+        var message = Observe(JobWith(True("Failed", "BackoffLimitExceeded")), [pod])!.Message!;
 
         message.Should().EndWith("the real error").And.StartWith("...");
         message.Length.Should().Be(ExecutionObserver.MaxMessageLength + 3);
@@ -152,6 +155,25 @@ public class ExecutionObserverTests
     {
         var job = JobWith(True("Complete")) with { Metadata = new ObjectMeta { Name = "someone-elses", Namespace = Ns } };
 
-        ExecutionObserver.Observe(job, []).Should().BeNull();
+        Observe(job, []).Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("Complete", null, true, 29, true)]        // the pod's termination message (outputs) is on its way
+    [InlineData("Complete", null, false, 29, true)]
+    [InlineData("Complete", null, true, 30, false)]       // after the grace the Job's word is final
+    [InlineData("Failed", "BackoffLimitExceeded", true, 29, true)]
+    [InlineData("Failed", "BackoffLimitExceeded", false, 29, false)] // no pod to wait for
+    [InlineData("Failed", "DeadlineExceeded", true, 29, false)]      // the Job controller kills the pod
+    public void Observe_JobEndedBeforeItsPod_StaysLiveWithinTheGrace(string condition, string? reason, bool withRunningPod, int secondsLater, bool awaiting)
+    {
+        var pods = withRunningPod ? new[] { PodWith(new ContainerState { Running = new ContainerStateRunning { StartedAt = Started } }) } : [];
+        var job = JobWith(True(condition, reason));
+        var verdictAt = job.Status!.Conditions![0].LastTransitionTime!.Value;
+
+        var observed = ExecutionObserver.Observe(job, pods, verdictAt.AddSeconds(secondsLater))!;
+
+        observed.AwaitingPod.Should().Be(awaiting);
+        observed.Execution.IsLive.Should().Be(awaiting);
     }
 }
