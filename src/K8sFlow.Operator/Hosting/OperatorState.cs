@@ -6,6 +6,7 @@ public sealed class OperatorState
     private volatile bool _synced;
     private volatile bool _leading;
     private volatile string? _leader;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public OperatorState(string identity, bool leaderElection)
     {
@@ -29,6 +30,9 @@ public sealed class OperatorState
 
     public bool IsReady => _synced;
 
+    /// <summary>Completes once the caches are synced.</summary>
+    public Task WhenReady => _ready.Task;
+
     /// <summary>One line for /readyz, e.g. "ready: leading" or "ready: standby (leader: pod-a)".</summary>
     public string Describe()
     {
@@ -43,7 +47,11 @@ public sealed class OperatorState
         return $"ready: standby (leader: {_leader ?? "none yet"})";
     }
 
-    internal void MarkSynced() => _synced = true;
+    internal void MarkSynced()
+    {
+        _synced = true;
+        _ready.TrySetResult();
+    }
 
     internal void SetLeading(bool leading) => _leading = leading;
 
