@@ -46,7 +46,7 @@ public static class DagRunEventReasons
 /// Deleting a DagRun needs no finalizer: its Jobs (and their pods) and its workspace claim carry a controller
 /// owner reference to it, and Kubernetes' garbage collector deletes them.
 /// </remarks>
-public sealed class DagRunController : IOperatorController
+public sealed class DagRunController : IOperatorController, IDisposable
 {
     private const string ControllerName = "dagrun";
     private const int MaxApplyRounds = 32;
@@ -60,6 +60,7 @@ public sealed class DagRunController : IOperatorController
     private readonly RunAdmission _admission;
     private readonly int _workers;
     private readonly HashSet<string> _workspaces = new(StringComparer.Ordinal); // run uids whose claim exists
+    private readonly IDisposable _queueDepth;
 
     public DagRunController(IKubeClient client, OperatorCache cache, IEventRecorder events, K8sFlowMetrics metrics, TimeProvider timeProvider,
         ILogger<DagRunController> logger, int workers = 4, WorkQueueOptions? queueOptions = null)
@@ -73,8 +74,7 @@ public sealed class DagRunController : IOperatorController
         _workers = workers;
         _admission = new RunAdmission(cache);
         Queue = new WorkQueue<string>(queueOptions, timeProvider);
-        metrics.AddWorkQueue(ControllerName, () => Queue.Depth);
-        metrics.AddRunPhases(CountRunsByPhase);
+        _queueDepth = metrics.ObserveWorkQueueDepth(ControllerName, () => Queue.Depth);
 
         cache.DagRuns.AddHandler(new InformerHandler<DagRun>(
             OnAdd: run => Queue.Add(OperatorCache.KeyOf(run)),
@@ -120,23 +120,19 @@ public sealed class DagRunController : IOperatorController
         }
         using var scope = _logger.BeginScope(new Dictionary<string, object?> { ["namespace"] = ns, ["dagRun"] = name });
         var started = _time.GetTimestamp();
-        var result = ReconcileResult.Done;
         try
         {
             // Never change what the informer handed out: the reconcile works on its own copy.
-            result = await ReconcileRunAsync(KubeJson.DeepClone(cached), cancellationToken).ConfigureAwait(false);
+            return await ReconcileRunAsync(KubeJson.DeepClone(cached), cancellationToken).ConfigureAwait(false);
         }
         catch (KubeApiException e)
         {
-            result = ReconcileResult.Backoff(e.Message);
+            return ReconcileResult.Backoff(e.Message);
         }
         finally
         {
-            _metrics.ReconcileDuration.Record(_time.GetElapsedTime(started).TotalSeconds,
-                new KeyValuePair<string, object?>("controller", ControllerName),
-                new KeyValuePair<string, object?>("result", result.Kind.ToString()));
+            _metrics.RecordReconcile(ControllerName, _time.GetElapsedTime(started));
         }
-        return result;
     }
 
     private async Task<ReconcileResult> ReconcileRunAsync(DagRun run, CancellationToken cancellationToken)
@@ -199,7 +195,7 @@ public sealed class DagRunController : IOperatorController
         var dagName = run.Spec.DagName;
         // A run created right after its Dag may arrive before the Dag's watch event: ask the API before refusing.
         var dag = _cache.Dags.Get(ns, dagName)
-            ?? await Api("get", () => _client.TryGetAsync(KubeKinds.Dag, ns, dagName, cancellationToken)).ConfigureAwait(false);
+            ?? await _client.TryGetAsync(KubeKinds.Dag, ns, dagName, cancellationToken).ConfigureAwait(false);
         if (dag is null)
         {
             return Refuse(RunRefusals.DagNotFound, $"Dag {dagName} not found in namespace {ns}");
@@ -360,7 +356,7 @@ public sealed class DagRunController : IOperatorController
         try
         {
             // Jobs default to orphaning their pods: Background deletes the pod too.
-            await Api("delete", () => _client.DeleteAsync(KubeKinds.Job, run.Metadata.Namespace, stop.ExecutionName, DeleteOptions.Background, cancellationToken))
+            await _client.DeleteAsync(KubeKinds.Job, run.Metadata.Namespace, stop.ExecutionName, DeleteOptions.Background, cancellationToken)
                 .ConfigureAwait(false);
             _logger.LogInformation("Deleted Job {Job}: {Reason}", stop.ExecutionName, stop.Reason);
             return AppliedOutcome;
@@ -392,11 +388,10 @@ public sealed class DagRunController : IOperatorController
         }
         try
         {
-            await Api("create", () => _client.CreateAsync(KubeKinds.Job, build.Job!, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            var ready = ReadyTime(prior, next, start.TaskName);
-            if (ready is { } since)
+            await _client.CreateAsync(KubeKinds.Job, build.Job!, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (ReadyTime(prior, next, start.TaskName) is { } ready && _time.GetUtcNow() - ready is var latency && latency >= TimeSpan.Zero)
             {
-                _metrics.TaskSchedulingLatency.Record(Math.Max(0, (_time.GetUtcNow() - since).TotalSeconds));
+                _metrics.RecordSchedulingLatency(latency);
             }
             _logger.LogInformation("Created Job {Job} for try {Try} of task {Task}", start.ExecutionName, start.TryNumber, start.TaskName);
             return AppliedOutcome;
@@ -420,7 +415,7 @@ public sealed class DagRunController : IOperatorController
     private async Task<ActionOutcome> AdoptAsync(DagRun run, StartTask start, CancellationToken cancellationToken)
     {
         var existing = _cache.Jobs.Get(run.Metadata.Namespace, start.ExecutionName)
-            ?? await Api("get", () => _client.TryGetAsync(KubeKinds.Job, run.Metadata.Namespace, start.ExecutionName, cancellationToken)).ConfigureAwait(false);
+            ?? await _client.TryGetAsync(KubeKinds.Job, run.Metadata.Namespace, start.ExecutionName, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             return InterruptedOutcome; // deleted meanwhile: create it on the next reconcile
@@ -460,8 +455,8 @@ public sealed class DagRunController : IOperatorController
         }
         try
         {
-            await Api("create", () => _client.CreateAsync(KubeKinds.PersistentVolumeClaim, JobFactory.BuildWorkspaceClaim(run, workspace),
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await _client.CreateAsync(KubeKinds.PersistentVolumeClaim, JobFactory.BuildWorkspaceClaim(run, workspace),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Created workspace claim {Claim}", JobFactory.WorkspaceClaimName(run.Metadata.Name!));
         }
         catch (KubeApiException e) when (e.IsAlreadyExists)
@@ -506,7 +501,7 @@ public sealed class DagRunController : IOperatorController
         }
         try
         {
-            await Api("status", () => _client.ReplaceStatusAsync(KubeKinds.DagRun, run with { Status = next }, cancellationToken: cancellationToken))
+            await _client.ReplaceStatusAsync(KubeKinds.DagRun, run with { Status = next }, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (KubeApiException e) when (e.IsConflict)
@@ -543,7 +538,7 @@ public sealed class DagRunController : IOperatorController
             }
             if (task.State is TaskState.Success or TaskState.Failed or TaskState.UpForRetry or TaskState.Skipped or TaskState.UpstreamFailed)
             {
-                _metrics.TaskOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", JsonNamingPolicy.SnakeCaseLower.ConvertName(task.State.ToString())));
+                _metrics.RecordTaskOutcome(task.State);
             }
             var attempt = task.TryNumber.ToString(CultureInfo.InvariantCulture);
             using var taskScope = _logger.BeginScope(new Dictionary<string, object?> { ["task"] = task.Name });
@@ -624,21 +619,11 @@ public sealed class DagRunController : IOperatorController
         }
     }
 
-    private IReadOnlyDictionary<string, int> CountRunsByPhase() =>
-        _cache.DagRuns.List().GroupBy(r => (r.Status?.Phase ?? RunPhase.Queued).ToString()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-
-    private async Task<T> Api<T>(string verb, Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (KubeApiException e)
-        {
-            _metrics.ApiErrors.Add(1, new KeyValuePair<string, object?>("verb", verb), new KeyValuePair<string, object?>("reason", e.Reason));
-            throw;
-        }
-    }
-
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    public void Dispose()
+    {
+        _queueDepth.Dispose();
+        Queue.Dispose();
+    }
 }

@@ -20,8 +20,8 @@ public sealed record OperatorServices
     /// <summary>Null: an <see cref="EventRecorder"/> on the client.</summary>
     public IEventRecorder? Events { get; init; }
 
-    /// <summary>Null: a new state with the options' identity (see <see cref="K8sFlowOperator.CreateState"/>).</summary>
-    public OperatorState? State { get; init; }
+    /// <summary>What /readyz reports; null: the operator keeps its own.</summary>
+    public OperatorReadiness? Readiness { get; init; }
 
     /// <summary>Null: <see cref="K8sFlowOperator.DefaultControllers"/>.</summary>
     public IReadOnlyList<Func<OperatorContext, IOperatorController>>? Controllers { get; init; }
@@ -44,7 +44,11 @@ public sealed class K8sFlowOperator : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _leading = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ownsMetrics;
+    private readonly IDisposable _runCounts;
+    private readonly IDisposable? _leadership;
     private Task _completion = Task.CompletedTask;
+    private volatile bool _isLeader;
+    private volatile string? _leader;
 
     private K8sFlowOperator(IKubeClient client, OperatorOptions options, OperatorServices services)
     {
@@ -54,9 +58,13 @@ public sealed class K8sFlowOperator : IAsyncDisposable
         _logger = services.LoggerFactory.CreateLogger("K8sFlow.Operator");
         _ownsMetrics = services.Metrics is null;
         Metrics = services.Metrics ?? new K8sFlowMetrics();
-        State = services.State ?? CreateState(options);
+        Readiness = services.Readiness ?? new OperatorReadiness();
+        Identity = IdentityOf(options);
         Cache = new OperatorCache(client, options.Namespaces, options.ResyncPeriod, services.TimeProvider, services.LoggerFactory);
-        var events = services.Events ?? new EventRecorder(client, new EventRecorderOptions { Component = Component, Instance = State.Identity },
+        _runCounts = Metrics.ObserveDagRuns(() => K8sFlowMetrics.CountDagRuns(Cache.DagRuns.List()));
+        // A host's metrics read leadership from its readiness (AddK8sFlowObservability); our own metrics from us.
+        _leadership = _ownsMetrics ? Metrics.ObserveLeadership(() => _isLeader) : null;
+        var events = services.Events ?? new EventRecorder(client, new EventRecorderOptions { Component = Component, Instance = Identity },
             services.TimeProvider, services.LoggerFactory.CreateLogger<EventRecorder>());
         var context = new OperatorContext(client, Cache, events, Metrics, services.TimeProvider, services.LoggerFactory, options);
         // Controllers register their informer handlers now, before the informers start.
@@ -69,7 +77,18 @@ public sealed class K8sFlowOperator : IAsyncDisposable
         context => new DagRunController(context),
     ];
 
-    public OperatorState State { get; }
+    /// <summary>This instance's leader-election identity (also the Events' reporting instance).</summary>
+    public string Identity { get; }
+
+    /// <summary>True while this instance runs the controllers.</summary>
+    public bool IsLeader => _isLeader;
+
+    /// <summary>The lease holder last seen; this instance when leader election is off.</summary>
+    public string? Leader => _leader;
+
+    /// <summary>What /readyz reports (shared with the host when it passed one).</summary>
+    public OperatorReadiness Readiness { get; }
+
     public OperatorCache Cache { get; }
     public IReadOnlyList<IOperatorController> Controllers { get; }
     public K8sFlowMetrics Metrics { get; }
@@ -77,10 +96,9 @@ public sealed class K8sFlowOperator : IAsyncDisposable
     /// <summary>Ends when the operator stopped (after <see cref="StopAsync"/> or the start token's cancellation).</summary>
     public Task Completion => _completion;
 
-    /// <summary>A state whose identity is the options' or "&lt;host name&gt;-&lt;random&gt;" (unique per process).</summary>
-    public static OperatorState CreateState(OperatorOptions options) => new(
-        options.LeaderElection.Identity ?? $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..6]}",
-        options.LeaderElection.Enabled);
+    /// <summary>The options' identity, or "&lt;host name&gt;-&lt;random&gt;" (unique per process).</summary>
+    private static string IdentityOf(OperatorOptions options) =>
+        options.LeaderElection.Identity ?? $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>Starts the operator on <paramref name="client"/>; it runs until stopped or <paramref name="cancellationToken"/> is cancelled.</summary>
     public static K8sFlowOperator Start(IKubeClient client, OperatorOptions? options = null, OperatorServices? services = null,
@@ -119,6 +137,12 @@ public sealed class K8sFlowOperator : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stop.Dispose();
+        foreach (var controller in Controllers.OfType<IDisposable>())
+        {
+            controller.Dispose();
+        }
+        _runCounts.Dispose();
+        _leadership?.Dispose();
         if (_ownsMetrics)
         {
             Metrics.Dispose();
@@ -127,13 +151,13 @@ public sealed class K8sFlowOperator : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        _logger.LogInformation("K8sFlow operator {Identity} starting; watching {Namespaces}", State.Identity,
+        _logger.LogInformation("K8sFlow operator {Identity} starting; watching {Namespaces}", Identity,
             _options.Namespaces.Count == 0 ? "all namespaces" : string.Join(", ", _options.Namespaces));
         var informers = Cache.RunAsync(cancellationToken);
         try
         {
             await Cache.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-            State.MarkSynced();
+            Readiness.SetInformersSynced(true);
             _ready.TrySetResult();
             _logger.LogInformation("Informer caches synced");
             if (_options.LeaderElection.Enabled)
@@ -142,7 +166,6 @@ public sealed class K8sFlowOperator : IAsyncDisposable
             }
             else
             {
-                State.SetLeader(State.Identity);
                 await LeadAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -151,7 +174,8 @@ public sealed class K8sFlowOperator : IAsyncDisposable
             // stopping
         }
         await informers.ConfigureAwait(false);
-        _logger.LogInformation("K8sFlow operator {Identity} stopped", State.Identity);
+        Readiness.SetInformersSynced(false);
+        _logger.LogInformation("K8sFlow operator {Identity} stopped", Identity);
     }
 
     /// <summary>Campaigns for the lease again after each loss, until stopped.</summary>
@@ -162,12 +186,19 @@ public sealed class K8sFlowOperator : IAsyncDisposable
         {
             LeaseName = settings.LeaseName,
             LeaseNamespace = settings.LeaseNamespace ?? _client.DefaultNamespace,
-            Identity = State.Identity,
+            Identity = Identity,
             LeaseDuration = settings.LeaseDuration,
             RenewDeadline = settings.RenewDeadline,
             RetryPeriod = settings.RetryPeriod,
             OnStartedLeading = LeadAsync,
-            OnNewLeader = State.SetLeader,
+            OnNewLeader = leader =>
+            {
+                _leader = leader;
+                if (leader != Identity)
+                {
+                    Readiness.SetRole(OperatorRole.Standby, leader);
+                }
+            },
         }, _services.TimeProvider, _services.LoggerFactory.CreateLogger<LeaderElector>());
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -177,7 +208,9 @@ public sealed class K8sFlowOperator : IAsyncDisposable
 
     private async Task LeadAsync(CancellationToken leading)
     {
-        State.SetLeading(true);
+        _leader = Identity;
+        _isLeader = true;
+        Readiness.SetRole(OperatorRole.Leader, Identity);
         _leading.TrySetResult();
         _logger.LogInformation("Running {Count} controllers as leader", Controllers.Count);
         try
@@ -186,7 +219,8 @@ public sealed class K8sFlowOperator : IAsyncDisposable
         }
         finally
         {
-            State.SetLeading(false);
+            _isLeader = false;
+            Readiness.SetRole(OperatorRole.Standby, _leader == Identity ? null : _leader);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using K8sFlow.Kubernetes;
 using K8sFlow.Kubernetes.Config;
 using K8sFlow.Operator.Observability;
@@ -9,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serilog;
 
 namespace K8sFlow.Operator.Hosting;
 
@@ -40,27 +38,37 @@ public static class OperatorHost
         }
         var options = bound.Options!;
         builder.WebHost.UseUrls($"http://0.0.0.0:{options.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(options.LogLevel);
-        builder.Logging.AddSerilog(OperatorLogging.Create(options, InClusterConfig.IsInCluster()), dispose: true);
+        var format = options.LogFormat ?? (InClusterConfig.IsInCluster() ? OperatorLogFormat.Json : OperatorLogFormat.Console);
+        builder.Logging.Configure(format, options.LogLevel);
 
         var services = builder.Services;
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddK8sFlowObservability();
         if (client is not null)
         {
             services.AddSingleton(client);
         }
         else
         {
-            services.AddSingleton<IKubeClient>(sp => KubeClient.Create(ClusterConnection.Discover(),
-                new KubeClientOptions { Logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<KubeClient>() }));
+            // The metrics observe every API request (k8sflow_api_requests_total, k8sflow_api_errors_total).
+            services.AddSingleton<IKubeClient>(sp => KubeClient.Create(ClusterConnection.Discover(), new KubeClientOptions
+            {
+                Logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<KubeClient>(),
+                RequestObserver = sp.GetRequiredService<K8sFlowMetrics>(),
+            }));
         }
-        services.AddSingleton(sp => new K8sFlowMetrics(sp.GetRequiredService<IMeterFactory>()));
-        services.AddSingleton(K8sFlowOperator.CreateState(options));
-        services.AddSingleton<OperatorService>();
-        services.AddHostedService(sp => sp.GetRequiredService<OperatorService>());
+        services.AddHostedService<OperatorService>();
         return builder;
+    }
+
+    /// <summary>The host with /metrics, /healthz and /readyz mapped, ready to run.</summary>
+    /// <exception cref="OperatorOptionsException">A setting is invalid.</exception>
+    public static WebApplication Build(string[] args, IKubeClient? client = null)
+    {
+        var app = CreateBuilder(args, client).Build();
+        app.MapK8sFlowObservability();
+        return app;
     }
 
     /// <summary>K8SFLOW_* environment variables over appsettings, then flags (<see cref="OperatorOptions.FlagMappings"/>) over both.</summary>
@@ -72,24 +80,26 @@ public static class OperatorHost
     /// <summary>Runs the operator until the process is asked to stop; 2 when the settings are invalid.</summary>
     public static async Task<int> RunAsync(string[] args, IKubeClient? client = null, CancellationToken cancellationToken = default)
     {
-        WebApplicationBuilder builder;
+        WebApplication app;
         try
         {
-            builder = CreateBuilder(args, client);
+            app = Build(args, client);
         }
         catch (OperatorOptionsException e)
         {
             await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return 2;
         }
-        await using var app = builder.Build();
-        await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        await using (app.ConfigureAwait(false))
+        {
+            await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
         return 0;
     }
 }
 
 /// <summary>Runs <see cref="K8sFlowOperator"/> for the host's lifetime; stopping the host releases the lease.</summary>
-public sealed class OperatorService(IKubeClient client, OperatorOptions options, OperatorState state, K8sFlowMetrics metrics,
+public sealed class OperatorService(IKubeClient client, OperatorOptions options, OperatorReadiness readiness, K8sFlowMetrics metrics,
     TimeProvider timeProvider, ILoggerFactory loggerFactory) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -99,7 +109,7 @@ public sealed class OperatorService(IKubeClient client, OperatorOptions options,
             TimeProvider = timeProvider,
             LoggerFactory = loggerFactory,
             Metrics = metrics,
-            State = state,
+            Readiness = readiness,
         }, stoppingToken);
         await instance.Completion.ConfigureAwait(false);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using K8sFlow.Core;
+using K8sFlow.Operator.Observability;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -22,15 +23,6 @@ public sealed record LeaderElectionSettings
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 }
 
-/// <summary>How log lines are written: JSON (one object per line) in a cluster, readable text locally.</summary>
-public enum LogFormat
-{
-    /// <summary>JSON when running in a pod, otherwise console text.</summary>
-    Auto,
-    Json,
-    Console,
-}
-
 /// <summary>The operator's settings (appsettings.json &lt; environment K8SFLOW_* &lt; command-line flags).</summary>
 public sealed record OperatorOptions
 {
@@ -46,7 +38,9 @@ public sealed record OperatorOptions
     public LeaderElectionSettings LeaderElection { get; init; } = new();
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
-    public LogFormat LogFormat { get; init; } = LogFormat.Auto;
+
+    /// <summary>Null ("auto"): JSON when running in a pod, readable console lines otherwise.</summary>
+    public OperatorLogFormat? LogFormat { get; init; }
 
     /// <summary>Port of /metrics, /healthz and /readyz.</summary>
     public int MetricsPort { get; init; } = 8080;
@@ -54,16 +48,16 @@ public sealed record OperatorOptions
     /// <summary>Scheduled runs one Dag controller pass may create during catch-up (the rest follow in later passes).</summary>
     public int MaxCatchupRunsPerPass { get; init; } = 50;
 
-    /// <summary>Command-line flags and the configuration keys they set.</summary>
+    /// <summary>Command-line flags (as the Helm chart passes them) and the configuration keys they set.</summary>
     public static IReadOnlyDictionary<string, string> FlagMappings { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["--namespaces"] = "Namespaces",
         ["--workers"] = "Workers",
         ["--resync-period"] = "ResyncPeriod",
-        ["--leader-elect"] = "LeaderElection:Enabled",
+        ["--leader-election"] = "LeaderElection:Enabled",
         ["--lease-name"] = "LeaderElection:LeaseName",
         ["--lease-namespace"] = "LeaderElection:LeaseNamespace",
-        ["--identity"] = "LeaderElection:Identity",
+        ["--lease-identity"] = "LeaderElection:Identity",
         ["--log-level"] = "LogLevel",
         ["--log-format"] = "LogFormat",
         ["--metrics-port"] = "MetricsPort",
@@ -101,7 +95,9 @@ public sealed record OperatorOptions
                 RetryPeriod = DurationOr("LeaderElection:RetryPeriod", election.RetryPeriod),
             },
             LogLevel = EnumOr("LogLevel", defaults.LogLevel),
-            LogFormat = EnumOr("LogFormat", defaults.LogFormat),
+            LogFormat = configuration["LogFormat"] is { Length: > 0 } format && !format.Equals("auto", StringComparison.OrdinalIgnoreCase)
+                ? EnumOr<OperatorLogFormat>("LogFormat", default, "auto")
+                : null,
             MetricsPort = Int("MetricsPort", defaults.MetricsPort, min: 0, max: 65535),
             MaxCatchupRunsPerPass = Int("MaxCatchupRunsPerPass", defaults.MaxCatchupRunsPerPass, min: 1),
         };
@@ -156,7 +152,7 @@ public sealed record OperatorOptions
         TimeSpan DurationOr(string key, TimeSpan fallback) =>
             configuration[key] is { Length: > 0 } text ? Duration(key, text, allowZero: false) ?? fallback : fallback;
 
-        T EnumOr<T>(string key, T fallback) where T : struct, Enum
+        T EnumOr<T>(string key, T fallback, string? alsoAccepted = null) where T : struct, Enum
         {
             var text = configuration[key];
             if (string.IsNullOrEmpty(text))
@@ -167,7 +163,7 @@ public sealed record OperatorOptions
             {
                 return value;
             }
-            errors.Add($"{key}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>())}");
+            errors.Add($"{key}: '{text}' is not one of {string.Join(", ", alsoAccepted is null ? Enum.GetNames<T>() : [alsoAccepted, .. Enum.GetNames<T>()])}");
             return fallback;
         }
     }

@@ -36,6 +36,7 @@ public static class ExecutionObserver
     /// <see cref="PodGrace"/> of the verdict, an attempt whose pod has not been seen terminated is still reported
     /// live (<see cref="Observation.AwaitingPod"/>): a success needs the pod's termination message (the task's
     /// outputs), a failure its exit code. A deadline failure does not wait: the Job controller kills the pod.
+    /// After the grace the Job's verdict stands alone (the pod may be gone for good).
     /// </remarks>
     public static Observation? Observe(Job job, IEnumerable<Pod> pods, DateTimeOffset now)
     {
@@ -62,7 +63,7 @@ public static class ExecutionObserver
         var failed = conditions.FirstOrDefault(c => c.Status == ConditionTrue && c.Type is "Failed" or "FailureTarget");
         var verdictAt = succeeded?.LastTransitionTime ?? job.Status?.CompletionTime ?? failed?.LastTransitionTime;
         var podPending = terminated is null && pod?.Metadata.DeletionTimestamp is null
-            && (succeeded is not null || (failed is not null && failed.Reason != TaskExecution.DeadlineExceededReason && pod is not null));
+            && (succeeded is not null || (failed is not null && failed.Reason != TaskExecution.DeadlineExceededReason));
         if (podPending && verdictAt is { } at && now - at < PodGrace)
         {
             return new Observation(live, AwaitingPod: true);

@@ -1,9 +1,9 @@
 using K8sFlow.Core.Api;
 using K8sFlow.Kubernetes.Models;
 using K8sFlow.Operator.Hosting;
+using K8sFlow.Operator.Observability;
 using K8sFlow.Operator.Tests.Fakes;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using static K8sFlow.Operator.Tests.Fakes.TestObjects;
 
 namespace K8sFlow.Operator.Tests.Hosting;
@@ -32,7 +32,7 @@ public class OperatorHostTests
                 ["Workers"] = "2",
                 ["MetricsPort"] = "9000",
                 ["LeaderElection:LeaseName"] = "from-appsettings",
-            }), ["--workers", "9", "--leader-elect", "false", "--namespaces", "a,b"]).Build();
+            }), ["--workers=9", "--leader-election=false", "--namespaces", "a,b", "--lease-identity=pod-a"]).Build();
 
             var options = OperatorOptions.Bind(configuration).Options!;
 
@@ -41,6 +41,7 @@ public class OperatorHostTests
             options.LeaderElection.LeaseName.Should().Be("from-env");
             options.LeaderElection.Enabled.Should().BeFalse();
             options.Namespaces.Should().Equal("a", "b");
+            options.LeaderElection.Identity.Should().Be("pod-a");
         }
         finally
         {
@@ -58,22 +59,28 @@ public class OperatorHostTests
     }
 
     [Fact]
-    public async Task Host_RunsTheOperator_ARunSucceeds()
+    public async Task Host_RunsTheOperator_ARunSucceeds_ReadyzAndMetricsServed()
     {
         var kube = new FakeKube();
         await using var runner = new FakeJobRunner(kube, TimeProvider.System);
-        var builder = OperatorHost.CreateBuilder(["--leader-elect", "false", "--metrics-port", "0", "--resync-period", "0s", "--log-level", "Warning"], kube);
-        await using var app = builder.Build();
+        await using var app = OperatorHost.Build(
+            ["--leader-election=false", "--metrics-port=0", "--resync-period=0s", "--log-level=Warning", "--log-format=console"], kube);
         await app.StartAsync(Wait.Token());
         try
         {
-            var state = app.Services.GetRequiredService<OperatorState>();
-            await state.WhenReady.WaitAsync(Wait.Bound);
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) };
             kube.Seed(KubeKinds.Dag, Dag("etl", Chain("a", "b")));
             kube.Seed(KubeKinds.DagRun, Run("etl-1", "etl"));
 
             await kube.Changed.WaitUntilAsync(() => kube.Find(KubeKinds.DagRun, Ns, "etl-1")?.Status?.Phase == RunPhase.Succeeded, "the run succeeds");
-            state.Describe().Should().Be("ready: leading (leader election off)");
+
+            (await http.GetStringAsync("/readyz")).Should().Be("ready: leader, informers synced\n");
+            var metrics = await http.GetStringAsync("/metrics");
+            metrics.Should().Contain("k8sflow_reconcile_duration_seconds_bucket{controller=\"dagrun\"")
+                .And.Contain("k8sflow_task_outcomes_total{outcome=\"success\"} 2")
+                .And.Contain("k8sflow_dagruns{namespace=\"team-a\",phase=\"Succeeded\"} 1")
+                .And.Contain("k8sflow_task_scheduling_latency_seconds_count 2")
+                .And.Contain("k8sflow_workqueue_depth{queue=\"dagrun\"}");
         }
         finally
         {
@@ -91,11 +98,12 @@ public class OperatorHostTests
         await first.WaitUntilLeadingAsync(Wait.Token());
         await using var second = K8sFlowOperator.Start(kube, options with { LeaderElection = FastLease with { Identity = "op-b" } });
         await second.WaitUntilReadyAsync(Wait.Token());
-        await kube.Changed.WaitUntilAsync(() => second.State.Leader == "op-a", "the standby has seen the leader");
+        await kube.Changed.WaitUntilAsync(() => second.Leader == "op-a", "the standby has seen the leader");
 
-        second.State.IsLeader.Should().BeFalse();
-        second.State.Describe().Should().Be("ready: standby (leader: op-a)");
-        first.State.Describe().Should().Be("ready: leading as op-a");
+        second.IsLeader.Should().BeFalse();
+        first.IsLeader.Should().BeTrue();
+        second.Readiness.Check().Should().Be(new ReadinessReport(true, "ready: standby, informers synced (leader is op-a)"));
+        first.Readiness.Check().Should().Be(new ReadinessReport(true, "ready: leader, informers synced"));
 
         await first.DisposeAsync(); // releases the lease
         await second.WaitUntilLeadingAsync(Wait.Token());

@@ -1,4 +1,5 @@
 using K8sFlow.Operator.Hosting;
+using K8sFlow.Operator.Observability;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -21,7 +22,7 @@ public class OperatorOptionsTests
             Workers = 4,
             ResyncPeriod = TimeSpan.FromMinutes(10),
             LogLevel = LogLevel.Information,
-            LogFormat = LogFormat.Auto,
+            LogFormat = (OperatorLogFormat?)null,
             MetricsPort = 8080,
             MaxCatchupRunsPerPass = 50,
             LeaderElection = new { Enabled = true, LeaseName = "k8sflow-operator", LeaseNamespace = (string?)null },
@@ -59,7 +60,7 @@ public class OperatorOptionsTests
                 LeaseDuration = TimeSpan.FromSeconds(30), RenewDeadline = TimeSpan.FromSeconds(20), RetryPeriod = TimeSpan.FromSeconds(5),
             },
             LogLevel = LogLevel.Debug,
-            LogFormat = LogFormat.Json,
+            LogFormat = OperatorLogFormat.Json,
             MetricsPort = 9090,
             MaxCatchupRunsPerPass = 7,
         });
@@ -69,6 +70,15 @@ public class OperatorOptionsTests
     public void Bind_NamespacesAsAList()
     {
         Bind(("Namespaces:0", "a"), ("Namespaces:1", "b"), ("Namespaces:2", "a")).Options!.Namespaces.Should().Equal("a", "b");
+    }
+
+    [Theory]
+    [InlineData("auto", null)]
+    [InlineData("json", OperatorLogFormat.Json)]
+    [InlineData("Console", OperatorLogFormat.Console)]
+    public void Bind_LogFormat(string text, OperatorLogFormat? expected)
+    {
+        Bind(("LogFormat", text)).Options!.LogFormat.Should().Be(expected);
     }
 
     [Fact]
@@ -83,7 +93,7 @@ public class OperatorOptionsTests
     [InlineData("ResyncPeriod", "10 minutes", "ResyncPeriod: '10 minutes' is not a duration; expected e.g. 30s, 10m, 1h (0s: never)")]
     [InlineData("LeaderElection:Enabled", "yes", "LeaderElection:Enabled: 'yes' is not a boolean; expected true or false")]
     [InlineData("LogLevel", "Verbose", "LogLevel: 'Verbose' is not one of Trace, Debug, Information, Warning, Error, Critical, None")]
-    [InlineData("LogFormat", "xml", "LogFormat: 'xml' is not one of Auto, Json, Console")]
+    [InlineData("LogFormat", "xml", "LogFormat: 'xml' is not one of auto, Json, Console")]
     [InlineData("LeaderElection:RenewDeadline", "1m", "LeaderElection: expected RetryPeriod < RenewDeadline < LeaseDuration, got 2s, 1m, 15s")]
     public void Bind_BadValue_NamesTheKeyAndWhatItAccepts(string key, string value, string expected)
     {

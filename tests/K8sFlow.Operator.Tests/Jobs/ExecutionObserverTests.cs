@@ -68,7 +68,7 @@ public class ExecutionObserverTests
     }
 
     [Fact]
-    public void Observe_FailedWithoutPod_KeepsTheJobsReasonAndMessage()
+    public void Observe_FailedWithoutPodAfterTheGrace_KeepsTheJobsReasonAndMessage()
     {
         var execution = Observe(JobWith(True("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")), []);
 
@@ -163,7 +163,8 @@ public class ExecutionObserverTests
     [InlineData("Complete", null, false, 29, true)]
     [InlineData("Complete", null, true, 30, false)]       // after the grace the Job's word is final
     [InlineData("Failed", "BackoffLimitExceeded", true, 29, true)]
-    [InlineData("Failed", "BackoffLimitExceeded", false, 29, false)] // no pod to wait for
+    [InlineData("Failed", "BackoffLimitExceeded", false, 29, true)]  // the pod may not be in the cache yet
+    [InlineData("Failed", "BackoffLimitExceeded", false, 30, false)]
     [InlineData("Failed", "DeadlineExceeded", true, 29, false)]      // the Job controller kills the pod
     public void Observe_JobEndedBeforeItsPod_StaysLiveWithinTheGrace(string condition, string? reason, bool withRunningPod, int secondsLater, bool awaiting)
     {
