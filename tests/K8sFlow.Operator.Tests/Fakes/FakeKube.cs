@@ -264,7 +264,8 @@ public sealed class FakeKube : IKubeClient
             {
                 throw new KubeApiException(new ApiStatus
                 {
-                    Code = 409, Reason = "Conflict",
+                    Code = 409,
+                    Reason = "Conflict",
                     Message = $"Operation cannot be fulfilled on {kind.Plural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
                 }, "PUT", kind.ObjectPath(@namespace, name));
             }

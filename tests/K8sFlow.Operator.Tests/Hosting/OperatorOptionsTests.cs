@@ -56,8 +56,13 @@ public class OperatorOptionsTests
             ResyncPeriod = TimeSpan.FromSeconds(90),
             LeaderElection = new LeaderElectionSettings
             {
-                Enabled = false, LeaseName = "flow", LeaseNamespace = "k8sflow-system", Identity = "pod-a",
-                LeaseDuration = TimeSpan.FromSeconds(30), RenewDeadline = TimeSpan.FromSeconds(20), RetryPeriod = TimeSpan.FromSeconds(5),
+                Enabled = false,
+                LeaseName = "flow",
+                LeaseNamespace = "k8sflow-system",
+                Identity = "pod-a",
+                LeaseDuration = TimeSpan.FromSeconds(30),
+                RenewDeadline = TimeSpan.FromSeconds(20),
+                RetryPeriod = TimeSpan.FromSeconds(5),
             },
             LogLevel = LogLevel.Debug,
             LogFormat = OperatorLogFormat.Json,

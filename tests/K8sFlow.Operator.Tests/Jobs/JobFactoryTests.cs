@@ -90,7 +90,12 @@ public class JobFactoryTests
 
         owner.Should().BeEquivalentTo(new OwnerReference
         {
-            ApiVersion = "k8sflow.io/v1alpha1", Kind = "DagRun", Name = RunName, Uid = RunUid, Controller = true, BlockOwnerDeletion = true,
+            ApiVersion = "k8sflow.io/v1alpha1",
+            Kind = "DagRun",
+            Name = RunName,
+            Uid = RunUid,
+            Controller = true,
+            BlockOwnerDeletion = true,
         });
     }
 
