@@ -212,7 +212,9 @@ public class WorkQueueTests
             queue.Add(key);
         }
 
-        await changed.WaitUntilAsync(() => runs.GetValueOrDefault("now") == 2 && runs.Count == 5 && queue.DelayedCount == 3);
+        await changed.WaitUntilAsync(() => runs.GetValueOrDefault("now") == 2 && runs.Count == 5, "every key ran, 'now' twice");
+        await clock.WaitForTimersAsync(3); // after, backoff and throws wait for their delays
+        queue.DelayedCount.Should().Be(3);
         runs["done"].Should().Be(1);
         clock.Advance(TimeSpan.FromSeconds(1)); // the first backoff step
         await changed.WaitUntilAsync(() => runs["backoff"] == 2 && runs["throws"] == 2);
