@@ -39,6 +39,9 @@ public sealed record DagRunSpec
 
     [Description("The run does not start before this time.")]
     public DateTimeOffset? RunAfter { get; init; }
+
+    [Description("Set true to cancel the run (Airflow: mark the run failed): its running Jobs are deleted, running and queued tasks become failed, pending tasks skipped, and the run ends Failed with reason Cancelled.")]
+    public bool? Cancel { get; init; }
 }
 
 /// <summary>Run phases use Kubernetes style; task states use Airflow's names (see <see cref="TaskState"/>).</summary>
@@ -106,6 +109,12 @@ public sealed record DagRunStatus
 
     [Description("One entry per task instance.")]
     public List<TaskInstanceStatus>? Tasks { get; init; }
+
+    [Description("The Dag spec this run pinned on its first reconcile; the run plans only from it, so editing or deleting the Dag never changes a started run.")]
+    public DagSpec? DagSpec { get; init; }
+
+    [Description("The Dag's metadata.generation when the run pinned its spec.")]
+    public long? DagGeneration { get; init; }
 }
 
 [Description("State of one task instance in this run.")]

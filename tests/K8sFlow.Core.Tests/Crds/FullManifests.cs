@@ -108,6 +108,7 @@ internal static class FullManifests
             DataIntervalStart = T0,
             DataIntervalEnd = T0.AddDays(1),
             RunAfter = T0.AddDays(1),
+            Cancel = false,
         },
         Status = new()
         {
@@ -123,6 +124,8 @@ internal static class FullManifests
             ObservedGeneration = 1,
             Conditions = Conditions,
             Params = new() { ["dataset"] = "iris" },
+            DagSpec = Dag.Spec,
+            DagGeneration = 3,
             Tasks =
             [
                 new()

@@ -4,8 +4,9 @@ namespace K8sFlow.Core.Tests.Crds;
 
 public class ReadmeReferenceTests
 {
-    // Small shapes the README documents once ("Shared shapes") instead of under every field using them.
-    private static readonly string[] SharedShapes = ["env[].", ".resources.", "conditions[]."];
+    // Small shapes the README documents once ("Shared shapes") instead of under every field using them;
+    // a DagRun's pinned status.dagSpec is the Dag spec, documented once under the Dag.
+    private static readonly string[] SharedShapes = ["env[].", ".resources.", "conditions[].", "status.dagSpec."];
 
     [Fact]
     public void Readme_ManifestReferenceNamesEveryCrdField()
