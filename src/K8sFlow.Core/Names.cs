@@ -88,6 +88,23 @@ public static class Names
             && char.IsAsciiLetterOrDigit(value[0]) && char.IsAsciiLetterOrDigit(value[^1])
             && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'));
 
+    /// <summary>
+    /// A label value standing for <paramref name="text"/> (e.g. a DagRun name, up to 253 characters, in the
+    /// k8sflow.io/dag-run label): the text itself when it is a valid label value, otherwise its first characters
+    /// (others mapped to '-') and a hash of the whole. Deterministic, so selectors can be computed from the name.
+    /// </summary>
+    public static string ToLabelValue(string text)
+    {
+        if (IsLabelValue(text))
+        {
+            return text;
+        }
+        var hash = ShortHash(text);
+        var cleaned = new string([.. text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-')]);
+        var head = cleaned[..Math.Min(cleaned.Length, MaxLabelLength - hash.Length - 1)].Trim('-', '_', '.');
+        return head.Length == 0 ? hash : $"{head}-{hash}";
+    }
+
     /// <summary>8 hex characters of SHA-256: stable across processes and platforms.</summary>
     public static string ShortHash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..8];

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using K8sFlow.Core.Api;
 
 namespace K8sFlow.Kubernetes.Models;
@@ -45,6 +47,13 @@ public sealed record PodSpec
     public List<LocalObjectReference>? ImagePullSecrets { get; init; }
     public long? ActiveDeadlineSeconds { get; init; }
     public long? TerminationGracePeriodSeconds { get; init; }
+
+    /// <summary>
+    /// Pod spec fields this record does not model (priorityClassName, hostAliases...), kept as written so a
+    /// task's podTemplate can set any of them.
+    /// </summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? AdditionalFields { get; init; }
 }
 
 public sealed record Container

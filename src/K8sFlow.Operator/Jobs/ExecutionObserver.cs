@@ -1,0 +1,99 @@
+using System.Globalization;
+using K8sFlow.Core.Api;
+using K8sFlow.Core.Planning;
+using K8sFlow.Kubernetes.Models;
+
+namespace K8sFlow.Operator.Jobs;
+
+/// <summary>
+/// Turns a task attempt's Job and pod into the planner's <see cref="TaskExecution"/>: the Job's conditions give
+/// the outcome (Complete, or Failed with its reason, e.g. DeadlineExceeded); the pod's "main" container gives the
+/// exit code, the times and the termination message (the task's outputs on success, the log tail on failure).
+/// </summary>
+public static class ExecutionObserver
+{
+    /// <summary>Label Kubernetes puts on a Job's pods (and "job-name" before 1.27).</summary>
+    public const string JobNameLabel = "batch.kubernetes.io/job-name";
+    public const string LegacyJobNameLabel = "job-name";
+
+    /// <summary>Failure messages longer than this keep their end (the last log lines say most).</summary>
+    public const int MaxMessageLength = 1024;
+
+    private const string ConditionTrue = "True";
+
+    /// <summary>
+    /// The execution of <paramref name="job"/>, given pods that may include other Jobs' pods (those are ignored);
+    /// null when the Job does not carry K8sFlow's task and try labels.
+    /// </summary>
+    public static TaskExecution? Observe(Job job, IEnumerable<Pod> pods)
+    {
+        var meta = job.Metadata;
+        var taskName = meta.Annotations?.GetValueOrDefault(K8sFlowApi.Annotations.TaskName);
+        var tryText = meta.Labels?.GetValueOrDefault(K8sFlowApi.Labels.TryNumber);
+        if (string.IsNullOrEmpty(taskName) || meta.Name is null
+            || !int.TryParse(tryText, NumberStyles.None, CultureInfo.InvariantCulture, out var tryNumber))
+        {
+            return null;
+        }
+
+        var pod = PodOf(job, pods);
+        var main = pod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == JobFactory.ContainerName)
+            ?? pod?.Status?.ContainerStatuses?.FirstOrDefault();
+        var terminated = main?.State?.Terminated ?? main?.LastState?.Terminated;
+        var started = terminated?.StartedAt ?? main?.State?.Running?.StartedAt ?? pod?.Status?.StartTime ?? job.Status?.StartTime;
+        var execution = new TaskExecution(taskName, tryNumber, meta.Name, ExecutionPhase.Pending, StartTime: started);
+
+        var conditions = job.Status?.Conditions ?? [];
+        var succeeded = conditions.FirstOrDefault(c => c.Status == ConditionTrue && c.Type is "Complete" or "SuccessCriteriaMet");
+        var failed = conditions.FirstOrDefault(c => c.Status == ConditionTrue && c.Type is "Failed" or "FailureTarget");
+        if (succeeded is not null)
+        {
+            return execution with
+            {
+                Phase = ExecutionPhase.Succeeded,
+                EndTime = terminated?.FinishedAt ?? job.Status?.CompletionTime ?? succeeded.LastTransitionTime,
+                ExitCode = terminated?.ExitCode,
+                Output = terminated?.Message,
+            };
+        }
+        if (failed is not null)
+        {
+            // DeadlineExceeded is the Job's verdict (activeDeadlineSeconds); otherwise the container says more
+            // (Error, OOMKilled) than the Job's BackoffLimitExceeded.
+            var reason = failed.Reason == TaskExecution.DeadlineExceededReason
+                ? failed.Reason
+                : terminated?.Reason ?? failed.Reason;
+            return execution with
+            {
+                Phase = ExecutionPhase.Failed,
+                EndTime = terminated?.FinishedAt ?? failed.LastTransitionTime,
+                ExitCode = terminated?.ExitCode,
+                Reason = reason,
+                Message = Tail(string.IsNullOrWhiteSpace(terminated?.Message) ? failed.Message : terminated.Message.Trim()),
+            };
+        }
+        var running = pod?.Status?.Phase == "Running" || main?.State?.Running is not null;
+        return running ? execution with { Phase = ExecutionPhase.Running } : execution;
+    }
+
+    /// <summary>The pods of <paramref name="job"/> by its job-name label or owner reference; the newest first decides.</summary>
+    private static Pod? PodOf(Job job, IEnumerable<Pod> pods) =>
+        pods.Where(p => BelongsTo(p, job))
+            .OrderByDescending(p => p.Status?.ContainerStatuses?.Any(c => c.State?.Terminated is not null) == true)
+            .ThenByDescending(p => p.Metadata.CreationTimestamp)
+            .FirstOrDefault();
+
+    private static bool BelongsTo(Pod pod, Job job)
+    {
+        var labels = pod.Metadata.Labels;
+        var jobName = labels?.GetValueOrDefault(JobNameLabel) ?? labels?.GetValueOrDefault(LegacyJobNameLabel);
+        if (jobName is not null)
+        {
+            return jobName == job.Metadata.Name;
+        }
+        return pod.Metadata.OwnerReferences?.Any(o => o.Kind == KubeKinds.Job.Kind && o.Name == job.Metadata.Name) == true;
+    }
+
+    private static string? Tail(string? message) =>
+        message is null || message.Length <= MaxMessageLength ? message : "..." + message[^MaxMessageLength..];
+}
