@@ -1,0 +1,632 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using K8sFlow.Core;
+using K8sFlow.Core.Api;
+using K8sFlow.Core.Params;
+using K8sFlow.Core.Planning;
+using K8sFlow.Core.Scheduling;
+using K8sFlow.Core.Validation;
+using K8sFlow.Kubernetes;
+using K8sFlow.Kubernetes.Events;
+using K8sFlow.Kubernetes.Informers;
+using K8sFlow.Kubernetes.Models;
+using K8sFlow.Operator.Hosting;
+using K8sFlow.Operator.Jobs;
+using K8sFlow.Operator.Observability;
+using K8sFlow.Operator.Queue;
+using Microsoft.Extensions.Logging;
+
+namespace K8sFlow.Operator.Controllers;
+
+/// <summary>Reasons of the run's Succeeded condition when the operator refuses a run before it starts.</summary>
+public static class RunRefusals
+{
+    public const string DagNotFound = "DagNotFound";
+    public const string InvalidDag = "InvalidDag";
+    public const string InvalidParams = "InvalidParams";
+}
+
+/// <summary>Reasons of the Kubernetes Events recorded on DagRuns.</summary>
+public static class DagRunEventReasons
+{
+    public const string Started = "RunStarted";
+    public const string Succeeded = "RunSucceeded";
+    public const string Failed = "RunFailed";
+    public const string TaskRetrying = "TaskRetrying";
+    public const string TaskFailed = "TaskFailed";
+}
+
+/// <summary>
+/// Runs DagRuns: each reconcile takes a snapshot from the informer caches (the run, its pinned Dag spec, its Jobs
+/// and pods), asks <see cref="RunPlanner.Plan"/> what to do, creates and deletes Jobs, then writes the status once
+/// (409 Conflict: reconcile again at once). Job and pod events reconcile their run.
+/// </summary>
+/// <remarks>
+/// Deleting a DagRun needs no finalizer: its Jobs (and their pods) and its workspace claim carry a controller
+/// owner reference to it, and Kubernetes' garbage collector deletes them.
+/// </remarks>
+public sealed class DagRunController
+{
+    private const string ControllerName = "dagrun";
+    private const int MaxApplyRounds = 32;
+
+    private readonly IKubeClient _client;
+    private readonly OperatorCache _cache;
+    private readonly IEventRecorder _events;
+    private readonly K8sFlowMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RunAdmission _admission;
+    private readonly int _workers;
+    private readonly HashSet<string> _workspaces = new(StringComparer.Ordinal); // run uids whose claim exists
+
+    public DagRunController(IKubeClient client, OperatorCache cache, IEventRecorder events, K8sFlowMetrics metrics, TimeProvider timeProvider,
+        ILogger<DagRunController> logger, int workers = 4, WorkQueueOptions? queueOptions = null)
+    {
+        _client = client;
+        _cache = cache;
+        _events = events;
+        _metrics = metrics;
+        _time = timeProvider;
+        _logger = logger;
+        _workers = workers;
+        _admission = new RunAdmission(cache);
+        Queue = new WorkQueue<string>(queueOptions, timeProvider);
+        metrics.AddWorkQueue(ControllerName, () => Queue.Depth);
+        metrics.AddRunPhases(CountRunsByPhase);
+
+        cache.DagRuns.AddHandler(new InformerHandler<DagRun>(
+            OnAdd: run => Queue.Add(OperatorCache.KeyOf(run)),
+            OnUpdate: OnRunUpdated,
+            OnDelete: OnRunDeleted));
+        cache.Dags.AddHandler(new InformerHandler<Dag>(
+            OnAdd: EnqueueQueuedRuns,
+            OnUpdate: (_, dag) => EnqueueQueuedRuns(dag),
+            OnDelete: EnqueueQueuedRuns));
+        cache.Jobs.AddHandler(new InformerHandler<Job>(EnqueueOwner, (_, job) => EnqueueOwner(job), EnqueueOwner));
+        cache.Pods.AddHandler(new InformerHandler<Pod>(EnqueueOwner, (_, pod) => EnqueueOwner(pod), EnqueueOwner));
+    }
+
+    /// <summary>Keys are "namespace/name" of DagRuns.</summary>
+    public WorkQueue<string> Queue { get; }
+
+    /// <summary>Processes the queue with the configured workers until cancelled (only the leader calls this).</summary>
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        // Events seen while standing by are queued already; a resumed leader also looks at every run once.
+        foreach (var run in _cache.DagRuns.List())
+        {
+            Queue.Add(OperatorCache.KeyOf(run));
+        }
+        return Queue.RunWorkersAsync(_workers, ReconcileAsync, _logger, cancellationToken);
+    }
+
+    /// <summary>One reconcile of the run <paramref name="key"/> ("namespace/name").</summary>
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        var cached = _cache.DagRuns.Get(ns, name);
+        if (cached is null || cached.Metadata.DeletionTimestamp is not null)
+        {
+            return ReconcileResult.Done; // its Jobs go with it (owner references)
+        }
+        using var scope = _logger.BeginScope(new Dictionary<string, object?> { ["namespace"] = ns, ["dagRun"] = name });
+        var started = _time.GetTimestamp();
+        var result = ReconcileResult.Done;
+        try
+        {
+            // Never change what the informer handed out: the reconcile works on its own copy.
+            result = await ReconcileRunAsync(KubeJson.DeepClone(cached), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeApiException e)
+        {
+            result = ReconcileResult.Backoff(e.Message);
+        }
+        finally
+        {
+            _metrics.ReconcileDuration.Record(_time.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("controller", ControllerName),
+                new KeyValuePair<string, object?>("result", result.Kind.ToString()));
+        }
+        return result;
+    }
+
+    private async Task<ReconcileResult> ReconcileRunAsync(DagRun run, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var prior = run.Status;
+        var status = prior ?? new DagRunStatus();
+        if (status.DagSpec is null)
+        {
+            if (status.Phase is RunPhase.Succeeded or RunPhase.Failed)
+            {
+                return ReconcileResult.Done; // refused before it started
+            }
+            var pin = await PinAsync(run, status, now, cancellationToken).ConfigureAwait(false);
+            if (pin.Refusal is { } refusal)
+            {
+                return await WriteStatusAsync(run, refusal, cancellationToken).ConfigureAwait(false) ?? ReconcileResult.Done;
+            }
+            status = pin.Status!;
+        }
+
+        var spec = status.DagSpec!;
+        var dag = _cache.Dags.Get(run.Metadata.Namespace, run.Spec.DagName);
+        var admission = status.Phase is null or RunPhase.Queued ? _admission.Decide(run, spec, dag, now) : Admission.Start;
+        var input = new PlanInput
+        {
+            DagName = run.Spec.DagName,
+            RunName = run.Metadata.Name!,
+            Spec = spec,
+            Status = status,
+            Executions = Observe(run),
+            Now = now,
+            MayStart = admission.MayStart,
+            QueuedReason = admission.Reason,
+            CancelRequested = run.Spec.Cancel == true,
+            LogicalDate = status.LogicalDate,
+        };
+        var plan = await ApplyAsync(run, input, cancellationToken).ConfigureAwait(false);
+        if (plan is null)
+        {
+            return ReconcileResult.Backoff("applying the plan failed");
+        }
+        var next = plan.Status with { ObservedGeneration = run.Metadata.Generation };
+        return await WriteStatusAsync(run, next, cancellationToken).ConfigureAwait(false)
+            ?? ReconcileResult.After(Earliest(plan.RequeueAfter, admission.RecheckAfter));
+    }
+
+    // ---- pinning --------------------------------------------------------------------------------------
+
+    private sealed record Pin(DagRunStatus? Status, DagRunStatus? Refusal);
+
+    /// <summary>
+    /// First sight of a run: copy the Dag's spec into status (the run plans only from it from now on), resolve its
+    /// params and dates; or refuse the run with a condition naming what is wrong.
+    /// </summary>
+    private async Task<Pin> PinAsync(DagRun run, DagRunStatus status, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ns = run.Metadata.Namespace!;
+        var dagName = run.Spec.DagName;
+        // A run created right after its Dag may arrive before the Dag's watch event: ask the API before refusing.
+        var dag = _cache.Dags.Get(ns, dagName)
+            ?? await Api("get", () => _client.TryGetAsync(KubeKinds.Dag, ns, dagName, cancellationToken)).ConfigureAwait(false);
+        if (dag is null)
+        {
+            return Refuse(RunRefusals.DagNotFound, $"Dag {dagName} not found in namespace {ns}");
+        }
+        var errors = DagValidator.Validate(dag).Where(d => d.IsError).Select(d => d.ToString()).ToList();
+        if (errors.Count > 0)
+        {
+            return Refuse(RunRefusals.InvalidDag, $"Dag {dagName} is invalid: {string.Join("; ", errors.Take(5))}{(errors.Count > 5 ? $" and {errors.Count - 5} more" : "")}");
+        }
+        var @params = ParamResolver.Resolve(dag.Spec.Params, run.Spec.Params);
+        if (!@params.Succeeded)
+        {
+            return Refuse(RunRefusals.InvalidParams, string.Join("; ", @params.Errors.Select(e => e.ToString())));
+        }
+
+        var runType = run.Spec.RunType ?? Names.RunTypes.Manual;
+        var created = run.Metadata.CreationTimestamp ?? now;
+        var logicalDate = run.Spec.LogicalDate;
+        var intervalStart = run.Spec.DataIntervalStart;
+        var intervalEnd = run.Spec.DataIntervalEnd;
+        if (logicalDate is null && runType != Names.RunTypes.AssetTriggered)
+        {
+            // A run that does not say gets what a manual trigger at its creation time gets (spec §1.2).
+            var timetable = Timetable.Create(dag.Spec);
+            var manual = timetable.IsValid ? timetable.Timetable.Manual(created) : null;
+            logicalDate = manual?.LogicalDate ?? created;
+            intervalStart ??= manual?.DataIntervalStart;
+            intervalEnd ??= manual?.DataIntervalEnd;
+        }
+        intervalStart ??= logicalDate;
+        intervalEnd ??= intervalStart;
+        return new Pin(status with
+        {
+            Phase = status.Phase ?? RunPhase.Queued,
+            DagSpec = KubeJson.DeepClone(dag.Spec),
+            DagGeneration = dag.Metadata.Generation,
+            RunId = status.RunId ?? Names.RunId(runType, logicalDate ?? created),
+            LogicalDate = logicalDate,
+            DataIntervalStart = intervalStart,
+            DataIntervalEnd = intervalEnd,
+            RunAfter = run.Spec.RunAfter,
+            Params = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(@params.Values, StringComparer.Ordinal),
+        }, null);
+
+        Pin Refuse(string reason, string message) => new(null, status with
+        {
+            Phase = RunPhase.Failed,
+            EndTime = now,
+            ObservedGeneration = run.Metadata.Generation,
+            Conditions =
+            [
+                new Condition
+                {
+                    Type = RunConditions.Succeeded, Status = "False", Reason = reason, Message = message,
+                    LastTransitionTime = now, ObservedGeneration = run.Metadata.Generation,
+                },
+            ],
+        });
+    }
+
+    // ---- observing ------------------------------------------------------------------------------------
+
+    /// <summary>The run's attempts as its Jobs and pods in the cache show them: O(this run's Jobs).</summary>
+    private List<TaskExecution> Observe(DagRun run)
+    {
+        var podsByJob = _cache.PodsOf(run)
+            .GroupBy(p => p.Metadata.Labels?.GetValueOrDefault(ExecutionObserver.JobNameLabel)
+                ?? p.Metadata.Labels?.GetValueOrDefault(ExecutionObserver.LegacyJobNameLabel)
+                ?? p.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == KubeKinds.Job.Kind)?.Name ?? "", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IEnumerable<Pod>)g, StringComparer.Ordinal);
+        var executions = new List<TaskExecution>();
+        foreach (var job in _cache.JobsOf(run))
+        {
+            if (IsOwnedBy(job, run) && ExecutionObserver.Observe(job, podsByJob.GetValueOrDefault(job.Metadata.Name!, [])) is { } execution)
+            {
+                executions.Add(execution);
+            }
+        }
+        return executions;
+    }
+
+    private static bool IsOwnedBy(KubernetesObject obj, DagRun run) =>
+        obj.Metadata.OwnerReferences?.Any(o => o.Uid == run.Metadata.Uid && o.Controller == true) == true;
+
+    // ---- applying -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Deletes and creates Jobs as the plan says. An attempt whose Job cannot be built (template error) or is
+    /// refused by the API (invalid) fails like a failed Job: the run is planned again with that failure, until
+    /// no new one appears. Null when an API error interrupted (the reconcile backs off).
+    /// </summary>
+    private async Task<RunPlan?> ApplyAsync(DagRun run, PlanInput input, CancellationToken cancellationToken)
+    {
+        var plan = RunPlanner.Plan(input);
+        var done = new HashSet<string>(StringComparer.Ordinal); // Jobs created or deleted in this reconcile
+        var failures = new List<TaskExecution>();
+        for (var round = 0; round < MaxApplyRounds; round++)
+        {
+            var failed = new List<TaskExecution>();
+            foreach (var action in plan.Actions)
+            {
+                if (!done.Add(ActionKey(action)))
+                {
+                    continue;
+                }
+                var outcome = action switch
+                {
+                    StopExecution stop => await StopAsync(run, stop, cancellationToken).ConfigureAwait(false),
+                    StartTask start => await StartAsync(run, input.Status, plan.Status, start, cancellationToken).ConfigureAwait(false),
+                    _ => throw new UnreachableException($"unknown plan action {action}"),
+                };
+                if (outcome is ActionOutcome.Interrupted)
+                {
+                    return null;
+                }
+                if (outcome is ActionOutcome.AttemptFailed attempt)
+                {
+                    failed.Add(attempt.Execution);
+                }
+            }
+            if (failed.Count == 0)
+            {
+                return plan;
+            }
+            failures.AddRange(failed);
+            plan = RunPlanner.Plan(input with { Executions = [.. input.Executions, .. failures] });
+        }
+        return plan;
+    }
+
+    private static string ActionKey(PlanAction action) => action switch
+    {
+        StartTask start => "start:" + start.ExecutionName,
+        StopExecution stop => "stop:" + stop.ExecutionName,
+        _ => action.ToString(),
+    };
+
+    private abstract record ActionOutcome
+    {
+        public sealed record Applied : ActionOutcome;
+
+        public sealed record AttemptFailed(TaskExecution Execution) : ActionOutcome;
+
+        public sealed record Interrupted : ActionOutcome;
+    }
+
+    private static readonly ActionOutcome AppliedOutcome = new ActionOutcome.Applied();
+    private static readonly ActionOutcome InterruptedOutcome = new ActionOutcome.Interrupted();
+
+    private async Task<ActionOutcome> StopAsync(DagRun run, StopExecution stop, CancellationToken cancellationToken)
+    {
+        using var taskScope = _logger.BeginScope(new Dictionary<string, object?> { ["task"] = stop.TaskName });
+        try
+        {
+            // Jobs default to orphaning their pods: Background deletes the pod too.
+            await Api("delete", () => _client.DeleteAsync(KubeKinds.Job, run.Metadata.Namespace, stop.ExecutionName, DeleteOptions.Background, cancellationToken))
+                .ConfigureAwait(false);
+            _logger.LogInformation("Deleted Job {Job}: {Reason}", stop.ExecutionName, stop.Reason);
+            return AppliedOutcome;
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return AppliedOutcome;
+        }
+        catch (KubeApiException e)
+        {
+            _logger.LogWarning("Deleting Job {Job} failed: {Error}", stop.ExecutionName, e.Message);
+            return InterruptedOutcome;
+        }
+    }
+
+    private async Task<ActionOutcome> StartAsync(DagRun run, DagRunStatus? prior, DagRunStatus next, StartTask start, CancellationToken cancellationToken)
+    {
+        using var taskScope = _logger.BeginScope(new Dictionary<string, object?> { ["task"] = start.TaskName });
+        var spec = next.DagSpec!;
+        var build = JobFactory.Build(run, next, spec, start);
+        if (build.Error is not null)
+        {
+            _logger.LogWarning("Try {Try} of task {Task} cannot run: {Error}", start.TryNumber, start.TaskName, build.Error);
+            return Failed(start, build.Error);
+        }
+        if (spec.Workspace is { } workspace && !await EnsureWorkspaceAsync(run, workspace, cancellationToken).ConfigureAwait(false))
+        {
+            return InterruptedOutcome;
+        }
+        try
+        {
+            await Api("create", () => _client.CreateAsync(KubeKinds.Job, build.Job!, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var ready = ReadyTime(prior, next, start.TaskName);
+            if (ready is { } since)
+            {
+                _metrics.TaskSchedulingLatency.Record(Math.Max(0, (_time.GetUtcNow() - since).TotalSeconds));
+            }
+            _logger.LogInformation("Created Job {Job} for try {Try} of task {Task}", start.ExecutionName, start.TryNumber, start.TaskName);
+            return AppliedOutcome;
+        }
+        catch (KubeApiException e) when (e.IsAlreadyExists)
+        {
+            return await AdoptAsync(run, start, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.Code is 400 or 422)
+        {
+            return Failed(start, $"task {start.TaskName}: the API server refused Job {start.ExecutionName}: {e.ServerMessage}");
+        }
+        catch (KubeApiException e)
+        {
+            _logger.LogWarning("Creating Job {Job} failed: {Error}", start.ExecutionName, e.Message);
+            return InterruptedOutcome;
+        }
+    }
+
+    /// <summary>The Job name is the lock: an existing Job this run owns is this attempt (a restart, a lost write).</summary>
+    private async Task<ActionOutcome> AdoptAsync(DagRun run, StartTask start, CancellationToken cancellationToken)
+    {
+        var existing = _cache.Jobs.Get(run.Metadata.Namespace, start.ExecutionName)
+            ?? await Api("get", () => _client.TryGetAsync(KubeKinds.Job, run.Metadata.Namespace, start.ExecutionName, cancellationToken)).ConfigureAwait(false);
+        if (existing is null)
+        {
+            return InterruptedOutcome; // deleted meanwhile: create it on the next reconcile
+        }
+        if (IsOwnedBy(existing, run))
+        {
+            _logger.LogInformation("Adopted existing Job {Job} for try {Try} of task {Task}", start.ExecutionName, start.TryNumber, start.TaskName);
+            return AppliedOutcome;
+        }
+        var owner = existing.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        if (existing.Metadata.DeletionTimestamp is not null || (owner?.Kind == K8sFlowApi.DagRunKind && owner.Name == run.Metadata.Name))
+        {
+            // A Job of an earlier run of the same name, on its way out: wait for the garbage collector.
+            _logger.LogInformation("Job {Job} still belongs to a deleted run of the same name; waiting", start.ExecutionName);
+            return InterruptedOutcome;
+        }
+        var ownerText = owner is null ? "no controller" : $"{owner.Kind} {owner.Name}";
+        return Failed(start, $"task {start.TaskName}: Job {start.ExecutionName} already exists and is not owned by this run (owner: {ownerText})");
+    }
+
+    private ActionOutcome Failed(StartTask start, string message)
+    {
+        var now = _time.GetUtcNow();
+        return new ActionOutcome.AttemptFailed(new TaskExecution(start.TaskName, start.TryNumber, start.ExecutionName, ExecutionPhase.Failed,
+            StartTime: now, EndTime: now, Message: message));
+    }
+
+    private async Task<bool> EnsureWorkspaceAsync(DagRun run, WorkspaceSpec workspace, CancellationToken cancellationToken)
+    {
+        var uid = run.Metadata.Uid ?? "";
+        lock (_workspaces)
+        {
+            if (_workspaces.Contains(uid))
+            {
+                return true;
+            }
+        }
+        try
+        {
+            await Api("create", () => _client.CreateAsync(KubeKinds.PersistentVolumeClaim, JobFactory.BuildWorkspaceClaim(run, workspace),
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            _logger.LogInformation("Created workspace claim {Claim}", JobFactory.WorkspaceClaimName(run.Metadata.Name!));
+        }
+        catch (KubeApiException e) when (e.IsAlreadyExists)
+        {
+            // Created by an earlier reconcile.
+        }
+        catch (KubeApiException e)
+        {
+            _logger.LogWarning("Creating the workspace claim failed: {Error}", e.Message);
+            return false;
+        }
+        lock (_workspaces)
+        {
+            _workspaces.Add(uid);
+        }
+        return true;
+    }
+
+    /// <summary>When the attempt became ready: its retry time for a retry, the task's ready time for a first try.</summary>
+    private static DateTimeOffset? ReadyTime(DagRunStatus? prior, DagRunStatus next, string taskName)
+    {
+        var before = prior?.Tasks?.FirstOrDefault(t => t.Name == taskName);
+        if (before is { State: TaskState.UpForRetry, NextTryTime: { } retryAt })
+        {
+            return retryAt;
+        }
+        return next.Tasks?.FirstOrDefault(t => t.Name == taskName)?.ReadyTime;
+    }
+
+    // ---- writing status -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The one status write of a reconcile (skipped when nothing changed), then its Events. Null when the status is
+    /// written; otherwise what the queue should do instead.
+    /// </summary>
+    private async Task<ReconcileResult?> WriteStatusAsync(DagRun run, DagRunStatus next, CancellationToken cancellationToken)
+    {
+        var prior = run.Status;
+        if (SameJson(prior, next))
+        {
+            return null;
+        }
+        try
+        {
+            await Api("status", () => _client.ReplaceStatusAsync(KubeKinds.DagRun, run with { Status = next }, cancellationToken: cancellationToken))
+                .ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            return ReconcileResult.Now("status write conflict: the cache is behind");
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return ReconcileResult.Done;
+        }
+        await ReportAsync(run, prior, next, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    private static bool SameJson(DagRunStatus? a, DagRunStatus? b) =>
+        JsonSerializer.Serialize(a, KubeJson.Options) == JsonSerializer.Serialize(b, KubeJson.Options);
+
+    /// <summary>Events and task-outcome counts for the transitions a written status made.</summary>
+    private async Task ReportAsync(DagRun run, DagRunStatus? prior, DagRunStatus next, CancellationToken cancellationToken)
+    {
+        var runId = next.RunId ?? run.Metadata.Name;
+        if (prior?.Phase is null or RunPhase.Queued && next.Phase == RunPhase.Running)
+        {
+            _logger.LogInformation("Run {RunId} started", runId);
+            await RecordAsync(run, EventTypes.Normal, DagRunEventReasons.Started, $"run {runId} started", cancellationToken).ConfigureAwait(false);
+        }
+        var before = (prior?.Tasks ?? []).ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
+        foreach (var task in next.Tasks ?? [])
+        {
+            var old = before.GetValueOrDefault(task.Name);
+            if (old?.State == task.State && old.TryNumber == task.TryNumber)
+            {
+                continue;
+            }
+            if (task.State is TaskState.Success or TaskState.Failed or TaskState.UpForRetry or TaskState.Skipped or TaskState.UpstreamFailed)
+            {
+                _metrics.TaskOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", JsonNamingPolicy.SnakeCaseLower.ConvertName(task.State.ToString())));
+            }
+            var attempt = task.TryNumber.ToString(CultureInfo.InvariantCulture);
+            using var taskScope = _logger.BeginScope(new Dictionary<string, object?> { ["task"] = task.Name });
+            if (task.State == TaskState.UpForRetry)
+            {
+                _logger.LogWarning("Try {Try} of task {Task} failed, retrying: {Message}", task.TryNumber, task.Name, task.Message);
+                await RecordAsync(run, EventTypes.Warning, DagRunEventReasons.TaskRetrying,
+                    $"task {task.Name} try {attempt} failed: {task.Message}; {task.Reason}", cancellationToken).ConfigureAwait(false);
+            }
+            else if (task.State == TaskState.Failed)
+            {
+                _logger.LogWarning("Task {Task} failed at try {Try}: {Message}", task.Name, task.TryNumber, task.Message);
+                await RecordAsync(run, EventTypes.Warning, DagRunEventReasons.TaskFailed,
+                    $"task {task.Name} failed at try {attempt}: {task.Message ?? task.Reason}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        if (prior?.Phase != next.Phase && next.Phase is RunPhase.Succeeded or RunPhase.Failed)
+        {
+            var condition = next.Conditions?.FirstOrDefault(c => c.Type == RunConditions.Succeeded);
+            var message = $"run {runId} {next.Phase.ToString()!.ToLowerInvariant()}: {condition?.Reason}{(condition?.Message is { } m ? $": {m}" : "")}";
+            _logger.LogInformation("Run {RunId} finished {Phase}: {Message}", runId, next.Phase, condition?.Message);
+            await RecordAsync(run, next.Phase == RunPhase.Succeeded ? EventTypes.Normal : EventTypes.Warning,
+                next.Phase == RunPhase.Succeeded ? DagRunEventReasons.Succeeded : DagRunEventReasons.Failed, message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task RecordAsync(DagRun run, string type, string reason, string message, CancellationToken cancellationToken) =>
+        _events.RecordAsync(run, type, reason, message, cancellationToken: cancellationToken);
+
+    // ---- events -> queue ------------------------------------------------------------------------------
+
+    private void OnRunUpdated(DagRun old, DagRun run)
+    {
+        Queue.Add(OperatorCache.KeyOf(run));
+        // A run that stops running frees a maxActiveRuns slot.
+        if (old.Status?.Phase == RunPhase.Running && run.Status?.Phase != RunPhase.Running)
+        {
+            EnqueueQueuedRuns(run.Metadata.Namespace!, run.Spec.DagName);
+        }
+    }
+
+    private void OnRunDeleted(DagRun run)
+    {
+        _admission.Forget(run.Metadata.Namespace!, run.Spec.DagName, OperatorCache.KeyOf(run));
+        lock (_workspaces)
+        {
+            _workspaces.Remove(run.Metadata.Uid ?? "");
+        }
+        EnqueueQueuedRuns(run.Metadata.Namespace!, run.Spec.DagName);
+    }
+
+    private void EnqueueQueuedRuns(Dag dag) => EnqueueQueuedRuns(dag.Metadata.Namespace!, dag.Metadata.Name!);
+
+    private void EnqueueQueuedRuns(string @namespace, string dagName)
+    {
+        foreach (var queued in _cache.RunsOf(@namespace, dagName).Where(r => r.Status?.Phase is null or RunPhase.Queued))
+        {
+            Queue.Add(OperatorCache.KeyOf(queued));
+        }
+    }
+
+    /// <summary>A Job's run from its controller owner reference; a pod's (owned by its Job) from its run label.</summary>
+    private void EnqueueOwner(KubernetesObject obj)
+    {
+        var ns = obj.Metadata.Namespace!;
+        var owner = obj.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == K8sFlowApi.DagRunKind && o.Controller == true);
+        if (owner is not null)
+        {
+            Queue.Add(Informer<DagRun>.KeyOf(ns, owner.Name));
+            return;
+        }
+        if (obj.Metadata.Labels?.GetValueOrDefault(K8sFlowApi.Labels.DagRun) is { } label)
+        {
+            foreach (var run in _cache.RunsLabelled(ns, label))
+            {
+                Queue.Add(OperatorCache.KeyOf(run));
+            }
+        }
+    }
+
+    private IReadOnlyDictionary<string, int> CountRunsByPhase() =>
+        _cache.DagRuns.List().GroupBy(r => (r.Status?.Phase ?? RunPhase.Queued).ToString()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    private async Task<T> Api<T>(string verb, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (KubeApiException e)
+        {
+            _metrics.ApiErrors.Add(1, new KeyValuePair<string, object?>("verb", verb), new KeyValuePair<string, object?>("reason", e.Reason));
+            throw;
+        }
+    }
+
+    private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
+}
