@@ -5,6 +5,9 @@ using K8sFlow.Kubernetes.Events;
 using K8sFlow.Kubernetes.Informers;
 using K8sFlow.Kubernetes.Models;
 using K8sFlow.Operator.Controllers.Dags;
+using K8sFlow.Operator.Hosting;
+using K8sFlow.Operator.Observability;
+using K8sFlow.Operator.Queue;
 using Microsoft.Extensions.Logging;
 
 namespace K8sFlow.Operator.Controllers;
@@ -18,73 +21,55 @@ namespace K8sFlow.Operator.Controllers;
 /// the findings, one Warning event per generation, and no runs.</item>
 /// <item>A valid Dag gets Ready=True. Unless paused, the runs due now are created, oldest first, at most
 /// <see cref="DagControllerOptions.MaxRunsPerPass"/> per pass, each with a deterministic name so a pass
-/// repeated after a crash, a restart or a lost status write finds AlreadyExists instead of a
-/// duplicate. @continuous creates a run only while none of the Dag's runs is active.</item>
-/// <item>One status write (PUT /status with the resourceVersion read; 409 retries), only when the status
-/// changed: Ready, lastScheduledLogicalDate, lastRunTime, nextRunTime, nextRuns, message.</item>
+/// repeated after a crash, a restart or a lost status write finds AlreadyExists instead of a duplicate.
+/// @continuous creates a run only while none of the Dag's runs is active.</item>
+/// <item>One status write (PUT /status with the resourceVersion read; 409 reconciles again), only when the
+/// status changed: Ready, lastScheduledLogicalDate, lastRunTime, nextRunTime, nextRuns, message.</item>
 /// <item>Requeue when the next run is due (at once while catch-up is capped).</item>
 /// </list>
 /// maxActiveRuns is not enforced here: the DagRun controller keeps surplus runs Queued.
 /// </summary>
 public sealed class DagController
 {
-    private const string RunsByDagIndex = "dag-controller/runs-by-dag";
+    private const string ControllerName = "dag";
 
     private readonly IKubeClient _client;
-    private readonly Informer<Dag> _dags;
-    private readonly Informer<DagRun> _runs;
+    private readonly OperatorCache _cache;
     private readonly IEventRecorder _events;
+    private readonly K8sFlowMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<DagController> _logger;
     private readonly DagControllerOptions _options;
     private readonly RunsInFlight _inFlight;
 
-    /// <summary>
-    /// Registers an index on <paramref name="runs"/>: construct the controller before that informer runs.
-    /// </summary>
-    public DagController(IKubeClient client, Informer<Dag> dags, Informer<DagRun> runs, IEventRecorder events,
-        TimeProvider time, ILogger<DagController> logger, DagControllerOptions? options = null)
+    /// <summary>Registers informer handlers on <paramref name="cache"/>: construct it before the informers run.</summary>
+    public DagController(IKubeClient client, OperatorCache cache, IEventRecorder events, K8sFlowMetrics metrics, TimeProvider timeProvider,
+        ILogger<DagController> logger, DagControllerOptions? options = null)
     {
         _options = options ?? new DagControllerOptions();
         _options.Validate();
         _client = client;
-        _dags = dags;
-        _runs = runs;
+        _cache = cache;
         _events = events;
-        _time = time;
+        _metrics = metrics;
+        _time = timeProvider;
         _logger = logger;
-        _inFlight = new RunsInFlight(time, _options.UnseenRunTimeout);
-        runs.AddIndex(RunsByDagIndex, DagRunsOfDag.IndexKeys);
-    }
+        _inFlight = new RunsInFlight(timeProvider, _options.UnseenRunTimeout);
+        Queue = new WorkQueue<string>(_options.Queue, timeProvider);
+        metrics.AddWorkQueue(ControllerName, () => Queue.Depth);
 
-    /// <summary>
-    /// Wires the informers to a work queue: <paramref name="enqueue"/>(namespace, dag name) runs when a Dag
-    /// is added, its spec changes (a new generation) or the informer resyncs, and when a DagRun of it
-    /// appears, finishes or goes away (@continuous waits for that). The controller's own status writes
-    /// do not requeue the Dag. Call before the informers run.
-    /// </summary>
-    public void AddEventHandlers(Action<string, string> enqueue)
-    {
-        void EnqueueDag(Dag dag) => enqueue(dag.Metadata.Namespace ?? "", dag.Metadata.Name ?? "");
-        void EnqueueDagOf(DagRun run)
-        {
-            if (!string.IsNullOrEmpty(run.Spec.DagName))
-            {
-                enqueue(run.Metadata.Namespace ?? "", run.Spec.DagName);
-            }
-        }
-
-        _dags.AddHandler(new InformerHandler<Dag>(
-            OnAdd: EnqueueDag,
+        cache.Dags.AddHandler(new InformerHandler<Dag>(
+            OnAdd: dag => Queue.Add(OperatorCache.KeyOf(dag)),
             OnUpdate: (old, updated) =>
             {
-                // Same object: a resync. A status-only change is this controller's own write.
+                // The same object is a resync; a status-only change is this controller's own write.
                 if (ReferenceEquals(old, updated) || old.Metadata.Generation != updated.Metadata.Generation)
                 {
-                    EnqueueDag(updated);
+                    Queue.Add(OperatorCache.KeyOf(updated));
                 }
             }));
-        _runs.AddHandler(new InformerHandler<DagRun>(
+        // A run appearing, finishing or going away can change what the Dag schedules next (@continuous waits for it).
+        cache.DagRuns.AddHandler(new InformerHandler<DagRun>(
             OnAdd: EnqueueDagOf,
             OnUpdate: (old, updated) =>
             {
@@ -96,23 +81,57 @@ public sealed class DagController
             OnDelete: EnqueueDagOf));
     }
 
-    /// <summary>One pass over the Dag <paramref name="namespace"/>/<paramref name="name"/>, read from the informer cache.</summary>
-    public async Task<ReconcileResult> ReconcileAsync(string @namespace, string name, CancellationToken cancellationToken)
+    /// <summary>Keys are "namespace/name" of Dags.</summary>
+    public WorkQueue<string> Queue { get; }
+
+    /// <summary>Processes the queue until cancelled (only the leader calls this), starting with every cached Dag.</summary>
+    public Task RunAsync(CancellationToken cancellationToken)
     {
-        var key = Informer<Dag>.KeyOf(@namespace, name);
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Namespace"] = @namespace, ["Dag"] = name });
-        var dag = _dags.Get(@namespace, name);
-        if (dag is null || dag.Metadata.DeletionTimestamp is not null)
+        foreach (var dag in _cache.Dags.List())
         {
-            // Its runs stay: they are not owned by the Dag (see ScheduledRuns).
-            _inFlight.Forget(key);
-            return ReconcileResult.Done;
+            Queue.Add(OperatorCache.KeyOf(dag));
         }
-        var now = _time.GetUtcNow();
-        var check = DagCheck.Of(dag);
-        return check.IsValid
-            ? await ScheduleAsync(dag, key, check.Timetable, check.WarningSummary, now, cancellationToken).ConfigureAwait(false)
-            : await MarkInvalidAsync(dag, check, now, cancellationToken).ConfigureAwait(false);
+        return Queue.RunWorkersAsync(_options.Workers, ReconcileAsync, _logger, cancellationToken);
+    }
+
+    /// <summary>One pass over the Dag <paramref name="key"/> ("namespace/name"), read from the informer cache.</summary>
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        var (ns, name) = (key[..slash], key[(slash + 1)..]);
+        using var scope = _logger.BeginScope(new Dictionary<string, object?> { ["namespace"] = ns, ["dag"] = name });
+        var started = _time.GetTimestamp();
+        var result = ReconcileResult.Done;
+        try
+        {
+            var dag = _cache.Dags.Get(ns, name);
+            if (dag is null || dag.Metadata.DeletionTimestamp is not null)
+            {
+                // Its runs stay: they are not owned by the Dag (see ScheduledRuns).
+                _inFlight.Forget(key);
+                return result;
+            }
+            var check = DagCheck.Of(dag);
+            var now = _time.GetUtcNow();
+            result = check.IsValid
+                ? await ScheduleAsync(dag, key, check.Timetable, check.WarningSummary, now, cancellationToken).ConfigureAwait(false)
+                : await MarkInvalidAsync(dag, check, now, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            _metrics.ReconcileDuration.Record(_time.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("controller", ControllerName),
+                new KeyValuePair<string, object?>("result", result.Kind.ToString()));
+        }
+    }
+
+    private void EnqueueDagOf(DagRun run)
+    {
+        if (!string.IsNullOrEmpty(run.Spec.DagName))
+        {
+            Queue.Add(Informer<Dag>.KeyOf(run.Metadata.Namespace, run.Spec.DagName));
+        }
     }
 
     private async Task<ReconcileResult> MarkInvalidAsync(Dag dag, DagCheck check, DateTimeOffset now, CancellationToken cancellationToken)
@@ -127,10 +146,9 @@ public sealed class DagController
             NextRuns = null,
             Message = "no runs are created while the Dag is invalid (see the Ready condition)",
         };
-        var written = await WriteStatusAsync(dag, status, cancellationToken).ConfigureAwait(false);
-        if (written.IsRetry)
+        if (await WriteStatusAsync(dag, status, cancellationToken).ConfigureAwait(false) is { } failed)
         {
-            return written;
+            return failed;
         }
         if (warn)
         {
@@ -145,7 +163,7 @@ public sealed class DagController
     private async Task<ReconcileResult> ScheduleAsync(Dag dag, string key, Timetable timetable, string? warnings, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        var known = DagRunsOfDag.Of(KnownRuns(key));
+        var known = DagRunsOfDag.Of(KnownRuns(dag, key));
         // The newest of both: a lost status write must not make an existing run look missing.
         var lastLogicalDate = DagRunsOfDag.Max(dag.Status?.LastScheduledLogicalDate, known.NewestScheduledLogicalDate);
         var pass = SchedulingPass.Plan(dag.Spec, timetable, lastLogicalDate, known.ActiveRun, now, _options);
@@ -162,26 +180,28 @@ public sealed class DagController
             NextRuns = pass.Upcoming.Count == 0 ? null : [.. pass.Upcoming.Select(DagStatuses.NextRunEntry)],
             Message = created.Failure ?? pass.Message,
         };
-        var written = await WriteStatusAsync(dag, status, cancellationToken).ConfigureAwait(false);
+        var failedWrite = await WriteStatusAsync(dag, status, cancellationToken).ConfigureAwait(false);
         if (created.Failure is { } failure)
         {
-            return ReconcileResult.Retry(failure);
+            return ReconcileResult.Backoff(failure);
         }
-        if (written.IsRetry)
+        if (failedWrite is not null)
         {
-            return written;
+            return failedWrite;
         }
         if (pass.Capped)
         {
-            return ReconcileResult.RequeueAfter(TimeSpan.Zero);
+            return ReconcileResult.Now($"catch-up capped at {_options.MaxRunsPerPass} runs per pass");
         }
-        return pass.NextRunTime is { } next ? ReconcileResult.RequeueAfter(next - now) : ReconcileResult.Done;
+        return ReconcileResult.After(pass.NextRunTime is { } next ? Positive(next - now) : null);
     }
 
+    private static TimeSpan Positive(TimeSpan delay) => delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+
     /// <summary>The Dag's runs in the cache plus those created but not yet seen there.</summary>
-    private IEnumerable<DagRun> KnownRuns(string dagKey)
+    private IEnumerable<DagRun> KnownRuns(Dag dag, string dagKey)
     {
-        var cached = _runs.ListByIndex(RunsByDagIndex, dagKey);
+        var cached = _cache.RunsOf(dag.Metadata.Namespace!, dag.Metadata.Name!);
         var names = cached.Select(r => r.Metadata.Name).ToHashSet(StringComparer.Ordinal);
         return cached.Concat(_inFlight.Unseen(dagKey, names.Contains));
     }
@@ -211,7 +231,7 @@ public sealed class DagController
             }
             catch (KubeApiException e)
             {
-                _logger.LogWarning("Creating DagRun {DagRun} failed: {Error}", dagRun.Metadata.Name, e.Message);
+                CountApiError("create", e);
                 return new CreatedRuns(newestLogicalDate, newestCreation,
                     $"creating DagRun {dagRun.Metadata.Name} failed ({e.Code} {e.Reason}: {e.ServerMessage}); retrying");
             }
@@ -220,19 +240,23 @@ public sealed class DagController
         return new CreatedRuns(newestLogicalDate, newestCreation, null);
     }
 
-    /// <summary>PUT /status with the resourceVersion read, only when the status changed.</summary>
-    private async Task<ReconcileResult> WriteStatusAsync(Dag dag, DagStatus status, CancellationToken cancellationToken)
+    /// <summary>PUT /status with the resourceVersion read, only when the status changed; null when written (or nothing to write).</summary>
+    private async Task<ReconcileResult?> WriteStatusAsync(Dag dag, DagStatus status, CancellationToken cancellationToken)
     {
         if (DagStatuses.Same(dag.Status, status))
         {
-            return ReconcileResult.Done;
+            return null;
         }
         try
         {
             // A new record around the cached metadata and spec: the cached object itself is not modified.
             await _client.ReplaceStatusAsync(KubeKinds.Dag, dag with { Status = status }, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
-            return ReconcileResult.Done;
+            return null;
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            return ReconcileResult.Now("status write conflict: the cache is behind");
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -240,11 +264,11 @@ public sealed class DagController
         }
         catch (KubeApiException e)
         {
-            var reason = e.IsConflict
-                ? $"the status of Dag {dag.Metadata.Namespace}/{dag.Metadata.Name} changed since it was read (409 Conflict)"
-                : $"writing the status of Dag {dag.Metadata.Namespace}/{dag.Metadata.Name} failed: {e.Message}";
-            _logger.LogInformation("{Reason}; retrying", reason);
-            return ReconcileResult.Retry(reason);
+            CountApiError("status", e);
+            return ReconcileResult.Backoff($"writing the status of Dag {dag.Metadata.Namespace}/{dag.Metadata.Name} failed: {e.Message}");
         }
     }
+
+    private void CountApiError(string verb, KubeApiException e) =>
+        _metrics.ApiErrors.Add(1, new KeyValuePair<string, object?>("verb", verb), new KeyValuePair<string, object?>("reason", e.Reason));
 }

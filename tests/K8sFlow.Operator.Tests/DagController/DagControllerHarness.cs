@@ -1,10 +1,11 @@
 using System.Globalization;
 using K8sFlow.Core.Api;
-using K8sFlow.Kubernetes.Informers;
 using K8sFlow.Kubernetes.Models;
 using K8sFlow.Kubernetes.Tests.Fakes;
-using K8sFlow.Operator.Controllers;
 using K8sFlow.Operator.Controllers.Dags;
+using K8sFlow.Operator.Hosting;
+using K8sFlow.Operator.Observability;
+using K8sFlow.Operator.Queue;
 using Microsoft.Extensions.Logging.Abstractions;
 // The folder (and so this namespace) is named after the class under test; an alias keeps the names apart.
 using DagControllerUnderTest = K8sFlow.Operator.Controllers.DagController;
@@ -12,23 +13,25 @@ using DagControllerUnderTest = K8sFlow.Operator.Controllers.DagController;
 namespace K8sFlow.Operator.Tests.DagController;
 
 /// <summary>
-/// The Dag controller against <see cref="InMemoryKubeApi"/> with real informers, a fake clock and a
-/// minimal work queue: informer events queue their Dag at once, results requeue it after their delay,
-/// retries after <see cref="RetryBackoff"/>. Nothing sleeps: each step waits until the informers have
-/// handled every event, then runs the reconciles due at the fake time.
+/// The Dag controller against <see cref="InMemoryKubeApi"/> with the operator's informer cache, the
+/// controller's own work queue and a fake clock, driven by one worker step by step: each step waits until
+/// the informers have handled every event, then processes the queued Dags and requeues them as
+/// <see cref="WorkQueue{TKey}"/>'s workers do (delays are timers on the fake clock). Nothing sleeps.
 /// </summary>
 internal sealed class DagControllerHarness : IAsyncDisposable
 {
-    public const string Namespace = "default";
+    public const string Ns = "default";
 
-    /// <summary>A retried pass runs again after this (the real queue backs off exponentially; a fixed step keeps tests exact).</summary>
+    /// <summary>A failed pass's first retry comes this much later (then the queue doubles it).</summary>
     public static readonly TimeSpan RetryBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>Informers of the operator cache: Dags, DagRuns, Jobs, Pods.</summary>
+    private const int Informers = 4;
 
     private const int MaxPassesPerStep = 1000;
 
-    private readonly Lock _queueLock = new();
-    private readonly Dictionary<string, DateTimeOffset> _queue = new(StringComparer.Ordinal);
     private DagControllerUnderTest? _controller;
+    private K8sFlowMetrics? _metrics;
     private CancellationTokenSource? _stop;
     private Task? _informers;
 
@@ -36,13 +39,15 @@ internal sealed class DagControllerHarness : IAsyncDisposable
     {
         Time = new ManualTimeProvider(now);
         Api = new InMemoryKubeApi(Time);
-        Options = options;
+        Options = options with { Queue = new WorkQueueOptions { BaseRetryDelay = RetryBackoff } };
     }
 
     public ManualTimeProvider Time { get; }
     public InMemoryKubeApi Api { get; }
     public RecordingEventRecorder Events { get; } = new();
     public DagControllerOptions Options { get; }
+
+    public DagControllerUnderTest Controller => _controller ?? throw new InvalidOperationException("the controller is stopped");
 
     /// <summary>Every reconcile's result, in order.</summary>
     public List<(string Dag, ReconcileResult Result)> Results { get; } = [];
@@ -78,11 +83,9 @@ internal sealed class DagControllerHarness : IAsyncDisposable
         await _informers!.WaitAsync(TestWait.Bound);
         _stop.Dispose();
         _stop = null;
+        _controller!.Queue.Dispose();
         _controller = null;
-        lock (_queueLock)
-        {
-            _queue.Clear();
-        }
+        _metrics!.Dispose();
     }
 
     /// <summary>A new controller instance with new informers over the same API objects.</summary>
@@ -97,10 +100,10 @@ internal sealed class DagControllerHarness : IAsyncDisposable
     /// <summary>Creates the Dag, or replaces its spec (a new generation when it differs).</summary>
     public async Task ApplyAsync(Dag dag)
     {
-        var current = await Api.TryGetAsync(KubeKinds.Dag, Namespace, dag.Metadata.Name!);
+        var current = await Api.TryGetAsync(KubeKinds.Dag, Ns, dag.Metadata.Name!);
         if (current is null)
         {
-            await Api.CreateAsync(KubeKinds.Dag, dag with { Metadata = dag.Metadata with { Namespace = Namespace } });
+            await Api.CreateAsync(KubeKinds.Dag, dag with { Metadata = dag.Metadata with { Namespace = Ns } });
         }
         else
         {
@@ -110,17 +113,17 @@ internal sealed class DagControllerHarness : IAsyncDisposable
 
     public async Task EditAsync(string dag, Func<DagSpec, DagSpec> edit)
     {
-        var current = await Api.GetAsync(KubeKinds.Dag, Namespace, dag);
+        var current = await Api.GetAsync(KubeKinds.Dag, Ns, dag);
         await Api.ReplaceAsync(KubeKinds.Dag, current with { Spec = edit(current.Spec) });
     }
 
-    public Task<Dag> DagAsync(string name) => Api.GetAsync(KubeKinds.Dag, Namespace, name);
+    public Task<Dag> DagAsync(string name) => Api.GetAsync(KubeKinds.Dag, Ns, name);
 
     public async Task<DagStatus> StatusAsync(string dag) => (await DagAsync(dag)).Status ?? new DagStatus();
 
     /// <summary>All DagRuns, by name.</summary>
     public async Task<IReadOnlyList<DagRun>> RunsAsync() =>
-        [.. (await Api.ListAsync(KubeKinds.DagRun, Namespace)).Items.OrderBy(r => r.Metadata.Name, StringComparer.Ordinal)];
+        [.. (await Api.ListAsync(KubeKinds.DagRun, Ns)).Items.OrderBy(r => r.Metadata.Name, StringComparer.Ordinal)];
 
     public async Task<IReadOnlyList<string>> RunNamesAsync() => [.. (await RunsAsync()).Select(r => r.Metadata.Name!)];
 
@@ -131,27 +134,34 @@ internal sealed class DagControllerHarness : IAsyncDisposable
     /// <summary>What the DagRun controller would write when the run moves to <paramref name="phase"/>.</summary>
     public async Task SetRunPhaseAsync(string run, RunPhase phase)
     {
-        var current = await Api.GetAsync(KubeKinds.DagRun, Namespace, run);
+        var current = await Api.GetAsync(KubeKinds.DagRun, Ns, run);
         await Api.ReplaceStatusAsync(KubeKinds.DagRun, current with { Status = (current.Status ?? new DagRunStatus()) with { Phase = phase } });
     }
 
-    /// <summary>Runs every reconcile due at the current fake time, including those their results requeue at once.</summary>
+    /// <summary>Processes every queued Dag, including those their results queue again at once.</summary>
     public async Task RunDueAsync()
     {
         for (var passes = 0; ; passes++)
         {
             passes.Should().BeLessThan(MaxPassesPerStep, "the controller should settle instead of requeueing forever");
             await SettleAsync();
-            var dag = TakeDue();
-            if (dag is null)
+            if (Controller.Queue.Depth == 0)
             {
                 return;
             }
-            await ReconcileAsync(dag);
+            var key = await Controller.Queue.TakeAsync(TestWait.Token());
+            try
+            {
+                await ProcessAsync(key);
+            }
+            finally
+            {
+                Controller.Queue.Done(key);
+            }
         }
     }
 
-    /// <summary>Moves the clock to <paramref name="at"/>, stopping at every requeue on the way (as a queue's delayed add fires).</summary>
+    /// <summary>Moves the clock to <paramref name="at"/>, stopping at every queue timer on the way so each fires on time.</summary>
     public async Task AdvanceToAsync(DateTimeOffset at)
     {
         await RunDueAsync();
@@ -166,70 +176,53 @@ internal sealed class DagControllerHarness : IAsyncDisposable
 
     public Task AdvanceAsync(TimeSpan by) => AdvanceToAsync(Now + by);
 
-    /// <summary>One reconcile called directly, once the caches have caught up; its result is queued like the loop's.</summary>
+    /// <summary>One reconcile called directly, once the caches have caught up; its result is queued as a worker would.</summary>
     public async Task<ReconcileResult> ReconcileAsync(string dag)
     {
         await SettleAsync();
-        var result = await _controller!.ReconcileAsync(Namespace, dag, TestWait.Token());
-        Results.Add((dag, result));
-        if (result.IsRetry)
+        return await ProcessAsync($"{Ns}/{dag}");
+    }
+
+    /// <summary>When the next queue timer fires; null when none is armed.</summary>
+    public DateTimeOffset? NextDue() => Time.PendingDelays.Count == 0 ? null : Now + Time.PendingDelays.Min();
+
+    private async Task<ReconcileResult> ProcessAsync(string key)
+    {
+        var result = await Controller.ReconcileAsync(key, TestWait.Token());
+        Results.Add((key[(key.IndexOf('/') + 1)..], result));
+        // What WorkQueue's workers do with a result.
+        switch (result.Kind)
         {
-            Enqueue(dag, Now + RetryBackoff);
-        }
-        else if (result.Delay is { } delay)
-        {
-            Enqueue(dag, Now + delay);
+            case RequeueKind.Done:
+                Controller.Queue.Forget(key);
+                break;
+            case RequeueKind.After:
+                Controller.Queue.Forget(key);
+                Controller.Queue.AddAfter(key, result.Delay ?? TimeSpan.Zero);
+                break;
+            case RequeueKind.Now:
+                Controller.Queue.Add(key);
+                break;
+            case RequeueKind.Backoff:
+                Controller.Queue.AddRateLimited(key);
+                break;
         }
         return result;
     }
 
-    /// <summary>When the queue will next run a reconcile; null when it is empty.</summary>
-    public DateTimeOffset? NextDue()
-    {
-        lock (_queueLock)
-        {
-            return _queue.Count == 0 ? null : _queue.Values.Min();
-        }
-    }
-
     private async Task StartControllerAsync()
     {
-        var dags = new Informer<Dag>(Api, KubeKinds.Dag, new InformerOptions { Namespace = Namespace }, Time);
-        var runs = new Informer<DagRun>(Api, KubeKinds.DagRun, new InformerOptions { Namespace = Namespace }, Time);
-        _controller = new DagControllerUnderTest(Api, dags, runs, Events, Time, NullLogger<DagControllerUnderTest>.Instance, Options);
-        _controller.AddEventHandlers((_, name) => Enqueue(name, Now));
+        var cache = new OperatorCache(Api, [], resyncPeriod: null, Time, NullLoggerFactory.Instance);
+        _metrics = new K8sFlowMetrics();
+        _controller = new DagControllerUnderTest(Api, cache, Events, _metrics, Time, NullLogger<DagControllerUnderTest>.Instance, Options);
         _stop = new CancellationTokenSource();
         var token = _stop.Token;
-        _informers = Task.WhenAll(Task.Run(() => dags.RunAsync(token)), Task.Run(() => runs.RunAsync(token)));
-        await dags.WaitForSyncAsync(TestWait.Token());
-        await runs.WaitForSyncAsync(TestWait.Token());
+        _informers = Task.Run(() => cache.RunAsync(token));
+        await cache.WaitForSyncAsync(TestWait.Token());
     }
 
-    /// <summary>Both informers watch and have handled every event so far.</summary>
-    private Task SettleAsync() => Api.WaitForWatchersAsync(2);
-
-    private void Enqueue(string dag, DateTimeOffset due)
-    {
-        lock (_queueLock)
-        {
-            _queue[dag] = _queue.TryGetValue(dag, out var queued) && queued < due ? queued : due;
-        }
-    }
-
-    private string? TakeDue()
-    {
-        lock (_queueLock)
-        {
-            var now = Now;
-            var due = _queue.Where(e => e.Value <= now).OrderBy(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).FirstOrDefault();
-            if (due.Key is null)
-            {
-                return null;
-            }
-            _queue.Remove(due.Key);
-            return due.Key;
-        }
-    }
+    /// <summary>Every informer watches and has handled every event so far.</summary>
+    private Task SettleAsync() => Api.WaitForWatchersAsync(Informers);
 }
 
 /// <summary>Dags for the controller tests: one task, the scheduling fields as given.</summary>
@@ -238,7 +231,7 @@ internal static class TestDags
     public static Dag Scheduled(string name, string? schedule, string start = "2025-01-01T00:00:00Z", bool catchup = false,
         string? timetable = null, bool paused = false, int? maxActiveRuns = null) => new()
         {
-            Metadata = new ObjectMeta { Name = name, Namespace = DagControllerHarness.Namespace },
+            Metadata = new ObjectMeta { Name = name, Namespace = DagControllerHarness.Ns },
             Spec = new DagSpec
             {
                 Schedule = schedule,

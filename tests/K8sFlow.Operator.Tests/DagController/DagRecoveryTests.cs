@@ -1,6 +1,6 @@
 using K8sFlow.Core.Api;
 using K8sFlow.Kubernetes.Models;
-using K8sFlow.Operator.Controllers;
+using K8sFlow.Operator.Queue;
 using static K8sFlow.Operator.Tests.DagController.DagControllerHarness;
 
 namespace K8sFlow.Operator.Tests.DagController;
@@ -49,9 +49,9 @@ public sealed class DagRecoveryTests
     }
 
     [Theory]
-    [InlineData(500, "InternalError")]
-    [InlineData(409, "Conflict")]
-    public async Task LostStatusWrite_ThenRestart_ExistingRunsAreFound_NoneCreatedAgain(int code, string reason)
+    [InlineData(500, "InternalError", RequeueKind.Backoff)]
+    [InlineData(409, "Conflict", RequeueKind.Now)]
+    public async Task LostStatusWrite_ThenRestart_ExistingRunsAreFound_NoneCreatedAgain(int code, string reason, RequeueKind retry)
     {
         await using var harness = await StartAsync("2025-01-05T12:00:00Z");
         await harness.ApplyAsync(TestDags.Scheduled("etl", "@daily", catchup: true));
@@ -59,8 +59,7 @@ public sealed class DagRecoveryTests
 
         var first = await harness.ReconcileAsync("etl");
 
-        first.IsRetry.Should().BeTrue();
-        first.RetryReason.Should().Contain("default/etl");
+        first.Kind.Should().Be(retry);
         (await harness.RunsAsync()).Should().HaveCount(5);
         (await harness.StatusAsync("etl")).LastScheduledLogicalDate.Should().BeNull("the write was lost");
 
@@ -82,7 +81,8 @@ public sealed class DagRecoveryTests
 
         var first = await harness.ReconcileAsync("etl");
 
-        first.IsRetry.Should().BeTrue();
+        first.Kind.Should().Be(RequeueKind.Backoff);
+        first.Reason.Should().Contain("etl-scheduled-20250103t000000");
         var failed = await harness.StatusAsync("etl");
         failed.Message.Should().Be("creating DagRun etl-scheduled-20250103t000000 failed (403 Forbidden: injected 403 Forbidden); retrying");
         failed.LastScheduledLogicalDate.Should().Be(At("2025-01-02T00:00:00Z"));
@@ -103,14 +103,14 @@ public sealed class DagRecoveryTests
         // Same name, but nothing in it says it is a scheduled run (e.g. made by hand): only the name answers.
         await harness.Api.CreateAsync(KubeKinds.DagRun, new DagRun
         {
-            Metadata = new ObjectMeta { Name = "etl-scheduled-20250105t000000", Namespace = DagControllerHarness.Namespace },
+            Metadata = new ObjectMeta { Name = "etl-scheduled-20250105t000000", Namespace = DagControllerHarness.Ns },
             Spec = new DagRunSpec { DagName = "etl" },
         });
         await harness.ApplyAsync(TestDags.Scheduled("etl", "@daily"));
 
         await harness.RunDueAsync();
 
-        harness.Results.Should().OnlyContain(r => !r.Result.IsRetry);
+        harness.Results.Should().OnlyContain(r => r.Result.Kind != RequeueKind.Backoff);
         (await harness.RunsAsync()).Should().ContainSingle();
         (await harness.StatusAsync("etl")).LastScheduledLogicalDate.Should().Be(At("2025-01-05T00:00:00Z"));
         harness.NextDue().Should().Be(At("2025-01-06T00:00:00Z"));
@@ -123,7 +123,7 @@ public sealed class DagRecoveryTests
         await harness.ApplyAsync(TestDags.Scheduled("etl", "@daily", catchup: true));
         await harness.RunDueAsync();
 
-        await harness.Api.DeleteAsync(KubeKinds.Dag, DagControllerHarness.Namespace, "etl");
+        await harness.Api.DeleteAsync(KubeKinds.Dag, DagControllerHarness.Ns, "etl");
         var result = await harness.ReconcileAsync("etl");
         await harness.AdvanceAsync(TimeSpan.FromDays(2));
 

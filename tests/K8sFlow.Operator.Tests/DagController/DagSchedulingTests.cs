@@ -1,7 +1,8 @@
 using K8sFlow.Core.Api;
 using K8sFlow.Kubernetes.Models;
-using K8sFlow.Operator.Controllers;
+using K8sFlow.Kubernetes.Tests.Fakes;
 using K8sFlow.Operator.Controllers.Dags;
+using K8sFlow.Operator.Queue;
 using static K8sFlow.Operator.Tests.DagController.DagControllerHarness;
 
 namespace K8sFlow.Operator.Tests.DagController;
@@ -18,7 +19,7 @@ public sealed class DagSchedulingTests
 
         (await harness.RunNamesAsync()).Should().Equal("etl-scheduled-20260101t000000");
         harness.NextDue().Should().Be(At("2026-01-01T01:00:00Z"), "the Dag is requeued for its next run");
-        harness.Results[^1].Result.Should().Be(ReconcileResult.RequeueAfter(TimeSpan.FromMinutes(30)));
+        harness.Results[^1].Result.Should().Be(ReconcileResult.After(TimeSpan.FromMinutes(30)));
 
         await harness.AdvanceAsync(TimeSpan.FromMinutes(29));
         (await harness.RunsAsync()).Should().HaveCount(1);
@@ -29,6 +30,24 @@ public sealed class DagSchedulingTests
             "etl-scheduled-20260101t000000", "etl-scheduled-20260101t010000", "etl-scheduled-20260101t020000", "etl-scheduled-20260101t030000");
         harness.RunCreates.Should().Be(4);
         (await harness.StatusAsync("etl")).LastScheduledLogicalDate.Should().Be(At("2026-01-01T03:00:00Z"));
+    }
+
+    [Fact]
+    public async Task RunAsync_WorkersOnTheFakeClock_TheRequeueFiresAndTheNextRunIsCreated()
+    {
+        await using var harness = await StartAsync("2026-01-01T00:30:00Z");
+        using var stop = new CancellationTokenSource();
+        var workers = harness.Controller.RunAsync(stop.Token);
+        await harness.ApplyAsync(TestDags.Scheduled("etl", "0 * * * *", start: "2026-01-01T00:00:00Z"));
+
+        await harness.Api.WaitUntilAsync(() => harness.Api.Exists(KubeKinds.DagRun, Ns, "etl-scheduled-20260101t000000"));
+        await harness.Time.WaitForTimerDueInAsync(TimeSpan.FromMinutes(30));
+        harness.Time.Advance(TimeSpan.FromMinutes(30));
+        await harness.Api.WaitUntilAsync(() => harness.Api.Exists(KubeKinds.DagRun, Ns, "etl-scheduled-20260101t010000"));
+
+        await stop.CancelAsync();
+        await workers.WaitAsync(TestWait.Bound);
+        (await harness.RunNamesAsync()).Should().Equal("etl-scheduled-20260101t000000", "etl-scheduled-20260101t010000");
     }
 
     [Fact]
@@ -94,7 +113,7 @@ public sealed class DagSchedulingTests
         await harness.AdvanceAsync(TimeSpan.FromHours(1));
         var result = await harness.ReconcileAsync("etl");
 
-        result.Should().Be(ReconcileResult.RequeueAfter(TimeSpan.FromHours(4)));
+        result.Should().Be(ReconcileResult.After(TimeSpan.FromHours(4)));
         harness.StatusWrites.Should().Be(writes, "nothing changed, so nothing is written (no watch-event loop)");
     }
 
@@ -109,7 +128,7 @@ public sealed class DagSchedulingTests
 
         var firstPass = await harness.ReconcileAsync("etl");
 
-        firstPass.Should().Be(ReconcileResult.RequeueAfter(TimeSpan.Zero));
+        firstPass.Kind.Should().Be(RequeueKind.Now, "the rest follow at once");
         (await harness.RunsAsync()).Should().HaveCount(10);
         var capped = await harness.StatusAsync("etl");
         capped.Message.Should().Be($"created 10 of {count} missed runs; more on the next pass");
@@ -184,7 +203,7 @@ public sealed class DagSchedulingTests
         // Any run of the Dag counts, also a hand-made manual run without labels.
         await harness.Api.CreateAsync(KubeKinds.DagRun, new DagRun
         {
-            Metadata = new ObjectMeta { Name = "loop-by-hand", Namespace = DagControllerHarness.Namespace },
+            Metadata = new ObjectMeta { Name = "loop-by-hand", Namespace = DagControllerHarness.Ns },
             Spec = new DagRunSpec { DagName = "loop" },
         });
         await harness.SetRunPhaseAsync("loop-scheduled-20260101t100000", RunPhase.Succeeded);

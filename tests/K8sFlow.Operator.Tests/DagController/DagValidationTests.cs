@@ -1,5 +1,6 @@
 using K8sFlow.Core.Api;
 using K8sFlow.Kubernetes.Events;
+using K8sFlow.Operator.Queue;
 using static K8sFlow.Operator.Tests.DagController.DagControllerHarness;
 
 namespace K8sFlow.Operator.Tests.DagController;
@@ -32,7 +33,7 @@ public sealed class DagValidationTests
         harness.Events.Events.Should().Equal(new RecordedEvent("Dag", "etl", EventTypes.Warning, "Invalid", ready.Message!));
 
         var writes = harness.StatusWrites;
-        (await harness.ReconcileAsync("etl")).Should().Be(Controllers.ReconcileResult.Done);
+        (await harness.ReconcileAsync("etl")).Should().Be(ReconcileResult.Done);
         harness.Events.Events.Should().HaveCount(1, "one Warning per generation");
         harness.StatusWrites.Should().Be(writes, "an unchanged status is not written again");
     }

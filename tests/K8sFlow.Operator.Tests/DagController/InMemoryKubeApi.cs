@@ -79,6 +79,33 @@ internal sealed class InMemoryKubeApi(TimeProvider time) : IKubeClient
         Signal();
     }
 
+    /// <summary>Completes once <paramref name="condition"/> holds; it is checked after every change.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TestWait.Bound);
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                changed = _changed.Task;
+            }
+            if (condition())
+            {
+                return;
+            }
+            await changed.WaitAsync(timeout.Token);
+        }
+    }
+
+    public bool Exists(ResourceKind kind, string @namespace, string name)
+    {
+        lock (_lock)
+        {
+            return _objects.ContainsKey(Key(kind, @namespace, name));
+        }
+    }
+
     /// <summary>Completes when every watch has handed all its events to its consumer and that consumer asked for the next one.</summary>
     public async Task WaitForWatchersAsync(int watchers)
     {

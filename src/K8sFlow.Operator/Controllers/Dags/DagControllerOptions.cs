@@ -1,8 +1,16 @@
+using K8sFlow.Operator.Queue;
+
 namespace K8sFlow.Operator.Controllers.Dags;
 
 /// <summary>Settings of the <see cref="DagController"/>.</summary>
 public sealed record DagControllerOptions
 {
+    /// <summary>Reconciles running at once (different Dags; one Dag is never reconciled twice at once).</summary>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>Backoff of failed reconciles.</summary>
+    public WorkQueueOptions Queue { get; init; } = new();
+
     /// <summary>
     /// At most this many scheduled runs are created per Dag per reconcile (spec §1.4's catch-up cap): a Dag
     /// with a 10-year backlog cannot flood the API server. The rest follow in the next passes, at once.
@@ -21,6 +29,10 @@ public sealed record DagControllerOptions
 
     internal void Validate()
     {
+        if (Workers < 1)
+        {
+            throw new ArgumentException($"DagControllerOptions.Workers must be at least 1 (got {Workers}).");
+        }
         if (MaxRunsPerPass < 1)
         {
             throw new ArgumentException($"DagControllerOptions.MaxRunsPerPass must be at least 1 (got {MaxRunsPerPass}).");

@@ -1,23 +1,17 @@
 using K8sFlow.Core;
 using K8sFlow.Core.Api;
-using K8sFlow.Kubernetes.Informers;
 
 namespace K8sFlow.Operator.Controllers.Dags;
 
-/// <summary>What the Dag controller needs to know about a Dag's existing runs.</summary>
+/// <summary>
+/// What the Dag controller needs to know about a Dag's runs: all runs whose <c>spec.dagName</c> names it
+/// (<see cref="Hosting.OperatorCache.RunsOf"/>), so a hand-written manual run without labels counts too.
+/// </summary>
 /// <param name="NewestScheduledLogicalDate">Logical date of the newest scheduled run (manual and backfill runs do not move the schedule).</param>
 /// <param name="ActiveRun">A run of any type that has not finished yet (for @continuous), or null.</param>
 /// <param name="NewestCreation">When the newest run of any type was created.</param>
 internal sealed record DagRunsOfDag(DateTimeOffset? NewestScheduledLogicalDate, DagRun? ActiveRun, DateTimeOffset? NewestCreation)
 {
-    /// <summary>
-    /// The key a DagRun is indexed under: namespace and <c>spec.dagName</c>. The spec field rather than the
-    /// <c>k8sflow.io/dag</c> label, because the field is required on every run while a hand-written manual
-    /// run may carry no labels, and it must still count as active for @continuous.
-    /// </summary>
-    public static IEnumerable<string> IndexKeys(DagRun run) =>
-        string.IsNullOrEmpty(run.Spec.DagName) ? [] : [Informer<Dag>.KeyOf(run.Metadata.Namespace, run.Spec.DagName)];
-
     public static DagRunsOfDag Of(IEnumerable<DagRun> runs)
     {
         DateTimeOffset? newestScheduled = null;
