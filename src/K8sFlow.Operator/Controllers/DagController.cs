@@ -101,7 +101,7 @@ public sealed class DagController
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         using var scope = _logger.BeginScope(new Dictionary<string, object?> { ["namespace"] = ns, ["dag"] = name });
         var started = _time.GetTimestamp();
-        var result = ReconcileResult.Done;
+        ReconcileResult? result = null;
         try
         {
             var dag = _cache.Dags.Get(ns, name);
@@ -109,7 +109,7 @@ public sealed class DagController
             {
                 // Its runs stay: they are not owned by the Dag (see ScheduledRuns).
                 _inFlight.Forget(key);
-                return result;
+                return result = ReconcileResult.Done;
             }
             var check = DagCheck.Of(dag);
             var now = _time.GetUtcNow();
@@ -122,7 +122,7 @@ public sealed class DagController
         {
             _metrics.ReconcileDuration.Record(_time.GetElapsedTime(started).TotalSeconds,
                 new KeyValuePair<string, object?>("controller", ControllerName),
-                new KeyValuePair<string, object?>("result", result.Kind.ToString()));
+                new KeyValuePair<string, object?>("result", result?.Kind.ToString() ?? "Exception"));
         }
     }
 
@@ -231,7 +231,7 @@ public sealed class DagController
             }
             catch (KubeApiException e)
             {
-                CountApiError("create", e);
+                _logger.LogWarning("Creating DagRun {DagRun} failed: {Error}", dagRun.Metadata.Name, e.Message);
                 return new CreatedRuns(newestLogicalDate, newestCreation,
                     $"creating DagRun {dagRun.Metadata.Name} failed ({e.Code} {e.Reason}: {e.ServerMessage}); retrying");
             }
@@ -264,11 +264,7 @@ public sealed class DagController
         }
         catch (KubeApiException e)
         {
-            CountApiError("status", e);
             return ReconcileResult.Backoff($"writing the status of Dag {dag.Metadata.Namespace}/{dag.Metadata.Name} failed: {e.Message}");
         }
     }
-
-    private void CountApiError(string verb, KubeApiException e) =>
-        _metrics.ApiErrors.Add(1, new KeyValuePair<string, object?>("verb", verb), new KeyValuePair<string, object?>("reason", e.Reason));
 }

@@ -31,7 +31,7 @@ internal sealed record DagCheck(IReadOnlyList<string> Errors, IReadOnlyList<stri
         var timetable = Timetable.Create(dag.Spec);
         return timetable.IsValid
             ? new DagCheck([], warnings, timetable.Timetable)
-            : new DagCheck(timetable.Errors, warnings, null);
+            : new DagCheck([.. timetable.Errors.Select(e => e.ToString()!)], warnings, null);
     }
 
     /// <summary>"2 validation errors: a; b", at most <see cref="ShownFindings"/> listed, then "; and N more".</summary>
