@@ -29,7 +29,7 @@ namespace K8sFlow.Operator.Controllers;
 /// </list>
 /// maxActiveRuns is not enforced here: the DagRun controller keeps surplus runs Queued.
 /// </summary>
-public sealed class DagController
+public sealed class DagController : IOperatorController, IDisposable
 {
     private const string ControllerName = "dag";
 
@@ -41,6 +41,14 @@ public sealed class DagController
     private readonly ILogger<DagController> _logger;
     private readonly DagControllerOptions _options;
     private readonly RunsInFlight _inFlight;
+    private readonly IDisposable _queueDepth;
+
+    public DagController(OperatorContext context)
+        : this(context.Client, context.Cache, context.Events, context.Metrics, context.Time,
+            context.Loggers.CreateLogger<DagController>(),
+            new DagControllerOptions { MaxRunsPerPass = context.Options.MaxCatchupRunsPerPass })
+    {
+    }
 
     /// <summary>Registers informer handlers on <paramref name="cache"/>: construct it before the informers run.</summary>
     public DagController(IKubeClient client, OperatorCache cache, IEventRecorder events, K8sFlowMetrics metrics, TimeProvider timeProvider,
@@ -56,7 +64,7 @@ public sealed class DagController
         _logger = logger;
         _inFlight = new RunsInFlight(timeProvider, _options.UnseenRunTimeout);
         Queue = new WorkQueue<string>(_options.Queue, timeProvider);
-        metrics.AddWorkQueue(ControllerName, () => Queue.Depth);
+        _queueDepth = metrics.ObserveWorkQueueDepth(ControllerName, () => Queue.Depth);
 
         cache.Dags.AddHandler(new InformerHandler<Dag>(
             OnAdd: dag => Queue.Add(OperatorCache.KeyOf(dag)),
@@ -101,7 +109,6 @@ public sealed class DagController
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
         using var scope = _logger.BeginScope(new Dictionary<string, object?> { ["namespace"] = ns, ["dag"] = name });
         var started = _time.GetTimestamp();
-        ReconcileResult? result = null;
         try
         {
             var dag = _cache.Dags.Get(ns, name);
@@ -109,20 +116,17 @@ public sealed class DagController
             {
                 // Its runs stay: they are not owned by the Dag (see ScheduledRuns).
                 _inFlight.Forget(key);
-                return result = ReconcileResult.Done;
+                return ReconcileResult.Done;
             }
             var check = DagCheck.Of(dag);
             var now = _time.GetUtcNow();
-            result = check.IsValid
+            return check.IsValid
                 ? await ScheduleAsync(dag, key, check.Timetable, check.WarningSummary, now, cancellationToken).ConfigureAwait(false)
                 : await MarkInvalidAsync(dag, check, now, cancellationToken).ConfigureAwait(false);
-            return result;
         }
         finally
         {
-            _metrics.ReconcileDuration.Record(_time.GetElapsedTime(started).TotalSeconds,
-                new KeyValuePair<string, object?>("controller", ControllerName),
-                new KeyValuePair<string, object?>("result", result?.Kind.ToString() ?? "Exception"));
+            _metrics.RecordReconcile(ControllerName, _time.GetElapsedTime(started));
         }
     }
 
@@ -266,5 +270,11 @@ public sealed class DagController
         {
             return ReconcileResult.Backoff($"writing the status of Dag {dag.Metadata.Namespace}/{dag.Metadata.Name} failed: {e.Message}");
         }
+    }
+
+    public void Dispose()
+    {
+        _queueDepth.Dispose();
+        Queue.Dispose();
     }
 }

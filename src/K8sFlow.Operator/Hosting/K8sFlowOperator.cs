@@ -74,6 +74,7 @@ public sealed class K8sFlowOperator : IAsyncDisposable
     /// <summary>The controllers an operator runs unless told otherwise.</summary>
     public static IReadOnlyList<Func<OperatorContext, IOperatorController>> DefaultControllers { get; } =
     [
+        context => new DagController(context),
         context => new DagRunController(context),
     ];
 
