@@ -51,8 +51,18 @@ public static class OperatorHost
         }
         else
         {
+            // Discovered now, not inside the container: a missing kubeconfig is a one-line settings error, not a crash.
+            ClusterConnection connection;
+            try
+            {
+                connection = ClusterConnection.Discover();
+            }
+            catch (KubeConfigException e)
+            {
+                throw new OperatorOptionsException([$"cluster connection: {e.Message}"]);
+            }
             // The metrics observe every API request (k8sflow_api_requests_total, k8sflow_api_errors_total).
-            services.AddSingleton<IKubeClient>(sp => KubeClient.Create(ClusterConnection.Discover(), new KubeClientOptions
+            services.AddSingleton<IKubeClient>(sp => KubeClient.Create(connection, new KubeClientOptions
             {
                 Logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<KubeClient>(),
                 RequestObserver = sp.GetRequiredService<K8sFlowMetrics>(),
@@ -78,7 +88,8 @@ public static class OperatorHost
             .AddCommandLine(args, new Dictionary<string, string>(OperatorOptions.FlagMappings));
 
     /// <summary>Runs the operator until the process is asked to stop; 2 when the settings are invalid.</summary>
-    public static async Task<int> RunAsync(string[] args, IKubeClient? client = null, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, IKubeClient? client = null, TextWriter? error = null,
+        CancellationToken cancellationToken = default)
     {
         WebApplication app;
         try
@@ -87,7 +98,7 @@ public static class OperatorHost
         }
         catch (OperatorOptionsException e)
         {
-            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            await (error ?? Console.Error).WriteLineAsync(e.Message).ConfigureAwait(false);
             return 2;
         }
         await using (app.ConfigureAwait(false))
