@@ -6,7 +6,10 @@ namespace K8sFlow.Core;
 /// <summary>Durations as Kubernetes users write them: Go-style "1h30m", "30s", "500ms", plus "2d".</summary>
 public static partial class Durations
 {
-    [GeneratedRegex(@"^(?:(\d+(?:\.\d+)?)(ms|d|h|m|s))+$")]
+    /// <summary>The accepted shape; also the CRD's pattern for duration fields, so kubectl apply rejects "5 min".</summary>
+    public const string Pattern = @"^(?:(\d+(?:\.\d+)?)(ms|d|h|m|s))+$";
+
+    [GeneratedRegex(Pattern)]
     private static partial Regex Shape();
 
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|d|h|m|s)")]

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 
 namespace K8sFlow.Core.Api;
@@ -8,6 +9,7 @@ public sealed record DagRun : KubernetesObject
 {
     public DagRun() => Kind = K8sFlowApi.DagRunKind;
 
+    [Required]
     public DagRunSpec Spec { get; init; } = new();
     public DagRunStatus? Status { get; init; }
 }
@@ -16,17 +18,23 @@ public sealed record DagRun : KubernetesObject
 public sealed record DagRunSpec
 {
     [Description("Name of the Dag in the same namespace.")]
+    [Required]
+    [RegularExpression(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    [MaxLength(Names.MaxSubdomainLength)]
     public string DagName { get; init; } = "";
 
     [Description("Run params; override the Dag's defaults and are checked against its declarations (Airflow's conf).")]
     public Dictionary<string, JsonNode?>? Params { get; init; }
 
     [Description("manual (default), scheduled, backfill or asset_triggered.")]
+    [AllowedValues(Names.RunTypes.Manual, Names.RunTypes.Scheduled, Names.RunTypes.Backfill, Names.RunTypes.AssetTriggered)]
     public string? RunType { get; init; }
 
     [Description("The run's logical date (Airflow logical_date). Set by the scheduler; inferred for manual runs when absent.")]
     public DateTimeOffset? LogicalDate { get; init; }
+    [Description("Start of the data interval the run covers (Airflow data_interval_start). Set by the scheduler; inferred for manual runs when absent.")]
     public DateTimeOffset? DataIntervalStart { get; init; }
+    [Description("End of the data interval the run covers (Airflow data_interval_end).")]
     public DateTimeOffset? DataIntervalEnd { get; init; }
 
     [Description("The run does not start before this time.")]
@@ -76,13 +84,21 @@ public sealed record DagRunStatus
     [Description("Finished tasks / all tasks, e.g. 5/9.")]
     public string? Progress { get; init; }
 
+    [Description("The run's logical date as resolved (Airflow logical_date; {{ ds }} is its UTC day). Absent for asset-triggered runs.")]
     public DateTimeOffset? LogicalDate { get; init; }
+    [Description("Resolved start of the run's data interval (Airflow data_interval_start).")]
     public DateTimeOffset? DataIntervalStart { get; init; }
+    [Description("Resolved end of the run's data interval (Airflow data_interval_end).")]
     public DateTimeOffset? DataIntervalEnd { get; init; }
+    [Description("Earliest time the run may start.")]
     public DateTimeOffset? RunAfter { get; init; }
+    [Description("When the run started Running.")]
     public DateTimeOffset? StartTime { get; init; }
+    [Description("When the run reached Succeeded or Failed.")]
     public DateTimeOffset? EndTime { get; init; }
+    [Description("The metadata.generation of the spec this status describes.")]
     public long? ObservedGeneration { get; init; }
+    [Description("Kubernetes-style conditions (type, status True/False/Unknown, reason, message).")]
     public List<Condition>? Conditions { get; init; }
 
     [Description("Resolved run params (Dag defaults overridden by spec.params).")]
@@ -95,20 +111,28 @@ public sealed record DagRunStatus
 [Description("State of one task instance in this run.")]
 public sealed record TaskInstanceStatus
 {
+    [Description("The task's name in the Dag.")]
+    [Required]
+    [Key]
     public string Name { get; init; } = "";
-    [Description("Airflow state: none, scheduled, queued, running, up_for_retry, success, failed, skipped, upstream_failed, removed.")]
+    [Description("Airflow state: none, scheduled, queued, running, up_for_retry, up_for_reschedule, success, failed, skipped, upstream_failed, removed.")]
     public TaskState State { get; init; }
     [Description("Current attempt, counting from 1 (0 before the first attempt).")]
+    [Range(0, int.MaxValue)]
     public int TryNumber { get; init; }
     [Description("The batch/v1 Job of the current attempt.")]
     public string? Job { get; init; }
     [Description("When the task became ready to run (dependencies met).")]
     public DateTimeOffset? ReadyTime { get; init; }
+    [Description("When the current attempt started running.")]
     public DateTimeOffset? StartTime { get; init; }
+    [Description("When the current attempt finished.")]
     public DateTimeOffset? EndTime { get; init; }
     [Description("Earliest time of the next attempt while up_for_retry.")]
     public DateTimeOffset? NextTryTime { get; init; }
+    [Description("Exit code of the current attempt's container.")]
     public int? ExitCode { get; init; }
+    [Description("Human-readable detail of the task's last state change.")]
     public string? Message { get; init; }
     [Description("Why the task is waiting, skipped or upstream_failed.")]
     public string? Reason { get; init; }

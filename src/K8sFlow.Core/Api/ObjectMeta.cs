@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace K8sFlow.Core.Api;
@@ -30,28 +32,48 @@ public sealed record OwnerReference
 }
 
 /// <summary>A Kubernetes-style condition (<c>status.conditions[]</c>).</summary>
+[Description("A Kubernetes-style condition.")]
 public sealed record Condition
 {
+    [Description("Condition type, e.g. Ready.")]
+    [Required]
+    [Key]
     public string Type { get; init; } = "";
     /// <summary>True, False or Unknown.</summary>
+    [Description("True, False or Unknown.")]
+    [Required]
+    [AllowedValues("True", "False", "Unknown")]
     public string Status { get; init; } = "Unknown";
+    [Description("Machine-readable reason in CamelCase.")]
     public string? Reason { get; init; }
+    [Description("Human-readable detail.")]
     public string? Message { get; init; }
+    [Description("When status last changed.")]
     public DateTimeOffset? LastTransitionTime { get; init; }
+    [Description("The metadata.generation the condition was computed from.")]
     public long? ObservedGeneration { get; init; }
 }
 
 /// <summary>A name/value environment variable for task containers.</summary>
+[Description("An environment variable of the task container.")]
 public sealed record EnvVar
 {
+    [Description("Variable name.")]
+    [Required]
+    [Key]
+    [MinLength(1)]
     public string Name { get; init; } = "";
+    [Description("Variable value (supports templates such as {{ ds }}).")]
     public string? Value { get; init; }
 }
 
 /// <summary>Container resource requests and limits (quantities as written, e.g. "500m", "1Gi").</summary>
+[Description("Container resource requests and limits, as in a Pod (e.g. cpu: 500m, memory: 1Gi).")]
 public sealed record ResourceRequirements
 {
+    [Description("Resources the scheduler reserves for the task container.")]
     public Dictionary<string, string>? Requests { get; init; }
+    [Description("Upper bounds enforced on the task container.")]
     public Dictionary<string, string>? Limits { get; init; }
 }
 
@@ -59,9 +81,12 @@ public sealed record ResourceRequirements
 public abstract record KubernetesObject
 {
     [JsonPropertyOrder(-3)]
+    [Description("k8sflow.io/v1alpha1.")]
     public string ApiVersion { get; init; } = K8sFlowApi.ApiVersion;
     [JsonPropertyOrder(-2)]
+    [Description("The resource kind: Dag or DagRun.")]
     public string Kind { get; init; } = "";
     [JsonPropertyOrder(-1)]
+    [Description("Standard Kubernetes object metadata (name, namespace, labels...).")]
     public ObjectMeta Metadata { get; init; } = new();
 }
