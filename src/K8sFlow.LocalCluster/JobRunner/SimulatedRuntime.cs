@@ -7,9 +7,9 @@ using K8sFlow.LocalCluster.Logs;
 namespace K8sFlow.LocalCluster.JobRunner;
 
 /// <summary>
-/// Runs nothing: every app container ends with the pod's <see cref="SimulatedOutcome"/> (options
-/// callback, else <see cref="SimulationAnnotations"/>, else the default) after its duration on the
-/// store's clock; init containers succeed at once.
+/// Runs nothing: every start of an app container ends with the pod's <see cref="SimulatedOutcome"/>
+/// (options callback, asked once per start, else <see cref="SimulationAnnotations"/>, else the default)
+/// after its duration on the store's clock; init containers succeed at once.
 /// </summary>
 internal sealed class SimulatedRuntime(JobRunnerOptions options, IPodLogStore logs, TimeProvider time) : IContainerRuntime
 {
@@ -17,14 +17,18 @@ internal sealed class SimulatedRuntime(JobRunnerOptions options, IPodLogStore lo
 
     public int SlotsFor(JsonObject pod) => 0;
 
-    public PodPreparation Prepare(JsonObject pod) =>
-        OutcomeFor(pod, out var error) is null ? new PodPreparation.Invalid(error!) : Prepared;
+    public PodPreparation Prepare(JsonObject pod) => Prepared;
 
     public ContainerStart Start(JsonObject pod, JsonObject container, PodPreparation.Ready prepared, CancellationToken kill)
     {
         var name = KubeJson.AsString(container["name"]) ?? "";
         var init = (pod["spec"]?["initContainers"] as JsonArray ?? []).OfType<JsonObject>().Any(c => KubeJson.AsString(c["name"]) == name);
-        var outcome = init ? new SimulatedOutcome() : OutcomeFor(pod, out _)!;
+        string? error = null;
+        var outcome = init ? new SimulatedOutcome() : OutcomeFor(pod, out error);
+        if (outcome is null)
+        {
+            return new ContainerStart.Failed(error!);
+        }
         var now = time.GetUtcNow();
         var lines = outcome.LogLines.Count > 0 ? outcome.LogLines : [$"simulated container {name}: exit code {outcome.ExitCode}"];
         foreach (var line in lines)
