@@ -20,6 +20,9 @@ internal sealed class JobController : IAsyncDisposable
     /// <summary>Longest generateName prefix: the apiserver keeps room for the 5 random characters.</summary>
     private const int MaxGeneratedPrefix = 58;
 
+    /// <summary>Plans per reconcile when the status write keeps meeting a newer Job.</summary>
+    private const int MaxAttempts = 5;
+
     private readonly ClusterStore _store;
     private readonly JobRunnerOptions _options;
     private readonly TimeProvider _time;
@@ -63,11 +66,16 @@ internal sealed class JobController : IAsyncDisposable
                 {
                     Apply(message);
                 }
-                var dirty = _dirty.ToList();
-                _dirty.Clear();
-                foreach (var job in dirty)
+                // A reconcile's own writes mark its Job again (the cache changed): plan once more until
+                // nothing changes; a plan that changes nothing writes nothing.
+                while (_dirty.Count > 0)
                 {
-                    ReconcileSafely(job);
+                    var dirty = _dirty.ToList();
+                    _dirty.Clear();
+                    foreach (var job in dirty)
+                    {
+                        ReconcileSafely(job);
+                    }
                 }
             }
         }
@@ -237,53 +245,37 @@ internal sealed class JobController : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _options.Log?.Invoke($"job controller: reconciling job {key} failed: {e}");
-            ScheduleRecheck(key, _time.GetUtcNow() + _options.MissingObjectRetry);
-        }
-        finally
-        {
-            // Its own writes marked it again; they are already planned for.
             _dirty.Remove(key);
+            ScheduleRecheck(key, _time.GetUtcNow() + _options.MissingObjectRetry);
         }
     }
 
     private void Reconcile(ObjectKey key)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             if (!_jobs.TryGetValue(key, out var job) || job.IsDeleting())
             {
                 CancelRecheck(key);
                 return;
             }
-            var pods = PodsOf(job.Uid());
             var now = _time.GetUtcNow();
-            var plan = JobPlanner.Plan(job, pods, LedgerFor(job), _options.FailedPodBackoff, now);
+            var plan = JobPlanner.Plan(job, PodsOf(job.Uid()), LedgerFor(job), _options.FailedPodBackoff, now);
             StopPods(job, plan.PodsToStop);
             DeletePods(job, plan.PodsToDelete);
             var created = CreatePods(job, plan.PodsToCreate);
-            if (!KubeJson.Equal(plan.Status, job["status"]))
+            switch (WriteStatus(job, plan.Status))
             {
-                var written = _store.UpdateStatus(ResourceRef.Jobs, key.Namespace, new JsonObject
-                {
-                    ["metadata"] = new JsonObject { ["name"] = key.Name, ["namespace"] = key.Namespace, ["resourceVersion"] = job.ResourceVersion() },
-                    ["status"] = plan.Status,
-                }, new WriteOptions { FieldManager = FieldManager });
-                if (!written.IsSuccess)
-                {
-                    if (StoreWrites.IsConflict(written.Error) && _store.Get(ResourceRef.Jobs, key.Namespace, key.Name) is { IsSuccess: true } fresh)
-                    {
-                        RememberJob(fresh.Value);
-                        continue;
-                    }
-                    _options.Log?.Invoke($"job controller: writing the status of job {key} failed: {written.Error.Message}");
+                case StatusWrite.Stale:
+                    continue;
+                case StatusWrite.Failed:
                     ScheduleRecheck(key, now + _options.MissingObjectRetry);
                     return;
-                }
-                RememberJob(written.Value);
+                case StatusWrite.Gone:
+                    return;
             }
             _ledgers[job.Uid()] = plan.Ledger;
-            var recheck = created < plan.PodsToCreate ? now + _options.MissingObjectRetry : plan.RecheckAt;
-            ScheduleRecheck(key, recheck);
+            ScheduleRecheck(key, created < plan.PodsToCreate ? now + _options.MissingObjectRetry : plan.RecheckAt);
             if (plan.DeleteJob)
             {
                 _store.Delete(ResourceRef.Jobs, key.Namespace, key.Name, new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = job.Uid() });
@@ -291,6 +283,45 @@ internal sealed class JobController : IAsyncDisposable
             return;
         }
         ScheduleRecheck(key, _time.GetUtcNow() + _options.MissingObjectRetry);
+    }
+
+    private enum StatusWrite
+    {
+        Written,
+        Stale,
+        Gone,
+        Failed,
+    }
+
+    /// <summary>Writes the planned status when it differs, with the Job's resourceVersion; Stale: re-read, plan again.</summary>
+    private StatusWrite WriteStatus(JsonObject job, JsonObject status)
+    {
+        if (KubeJson.Equal(status, job["status"]))
+        {
+            return StatusWrite.Written;
+        }
+        var key = ObjectKey.Of(job);
+        var written = _store.UpdateStatus(ResourceRef.Jobs, key.Namespace, new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = key.Name, ["namespace"] = key.Namespace, ["resourceVersion"] = job.ResourceVersion() },
+            ["status"] = status.DeepClone(),
+        }, new WriteOptions { FieldManager = FieldManager });
+        if (written.IsSuccess)
+        {
+            RememberJob(written.Value);
+            return StatusWrite.Written;
+        }
+        if (StoreWrites.IsNotFound(written.Error))
+        {
+            return StatusWrite.Gone;
+        }
+        if (StoreWrites.IsConflict(written.Error) && _store.Get(ResourceRef.Jobs, key.Namespace, key.Name) is { IsSuccess: true } fresh)
+        {
+            RememberJob(fresh.Value);
+            return StatusWrite.Stale;
+        }
+        _options.Log?.Invoke($"job controller: writing the status of job {key} failed: {written.Error.Message}");
+        return StatusWrite.Failed;
     }
 
     private void StopPods(JsonObject job, IReadOnlyList<PodDeadline> stops)

@@ -214,8 +214,8 @@ internal static class JobPlanner
 
     /// <summary>
     /// Adds the pods that finished since the last count (present or departed). The pod failure policy
-    /// (restartPolicy Never) may ignore a failure or fail the Job. Pods deleted unfinished count as failed
-    /// unless the Job is already stopping them (suspended, failing or succeeding).
+    /// (restartPolicy Never) may ignore a failure or fail the Job. Pods deleted unfinished, or failing once
+    /// deleted, count as failed unless the Job is already stopping them (suspended, failing or succeeding).
     /// </summary>
     private static Counting Count(string ns, JobSpecView spec, IReadOnlyList<PodObservation> pods, JobLedger ledger, bool stopping, DateTimeOffset now)
     {
@@ -230,6 +230,10 @@ internal static class JobPlanner
             if (pod.Succeeded)
             {
                 succeeded++;
+                continue;
+            }
+            if (pod.Deleting && stopping)
+            {
                 continue;
             }
             var (action, message) = spec.RestartPolicy == "Never" ? MatchFailurePolicy(ns, spec.FailurePolicy, pod) : (null, null);

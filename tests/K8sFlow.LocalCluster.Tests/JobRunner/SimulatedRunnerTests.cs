@@ -160,6 +160,44 @@ public sealed class SimulatedRunnerTests
     }
 
     [Fact]
+    public async Task RestartPolicyOnFailure_RestartsTheContainerInThePod()
+    {
+        var starts = 0;
+        await using var cluster = await Simulated(o => o with { Simulate = _ => new SimulatedOutcome { ExitCode = Interlocked.Increment(ref starts) == 1 ? 1 : 0 } });
+        var job = Job("retried", "x");
+        job["spec"]!["template"]!["spec"]!["restartPolicy"] = "OnFailure";
+        job["spec"]!["backoffLimit"] = 3;
+        Create(cluster, job);
+
+        var done = await WaitFinishedAsync(cluster, "retried");
+
+        HasCondition(done, "Complete").Should().BeTrue(done.ToJsonString());
+        var status = PodsOf(cluster, "retried").Should().ContainSingle().Subject["status"]!["containerStatuses"]![0]!;
+        status["restartCount"]!.GetValue<int>().Should().Be(1);
+        status["lastState"]!["terminated"]!["exitCode"]!.GetValue<int>().Should().Be(1);
+        status["state"]!["terminated"]!["exitCode"]!.GetValue<int>().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task RestartPolicyOnFailure_RestartsBeyondBackoffLimit_FailTheJobAndRemoveThePod()
+    {
+        await using var cluster = await Simulated(o => o with
+        {
+            SimulatedDefault = new SimulatedOutcome { ExitCode = 1 },
+            ContainerRestartBackoff = TimeSpan.FromMilliseconds(20),
+        });
+        var job = Job("crashing", "x");
+        job["spec"]!["template"]!["spec"]!["restartPolicy"] = "OnFailure";
+        job["spec"]!["backoffLimit"] = 1;
+        Create(cluster, job);
+
+        var done = await WaitFinishedAsync(cluster, "crashing");
+
+        HasCondition(done, "Failed", "BackoffLimitExceeded").Should().BeTrue(done.ToJsonString());
+        PodsOf(cluster, "crashing").Should().BeEmpty("the Job controller deletes the pod it gave up on");
+    }
+
+    [Fact]
     public async Task Suspend_CreatesNoPod_ResumeRunsIt()
     {
         await using var cluster = await Simulated();
