@@ -101,10 +101,10 @@ internal static class JobPlanner
             var reason = conditions.Reason(FailureTarget);
             foreach (var pod in active)
             {
-                if (reason == DeadlineExceeded && pod.Started is { } podStarted)
+                if (reason == DeadlineExceeded)
                 {
                     // The kubelet stops it with reason DeadlineExceeded; the pod and its log stay for inspection.
-                    var ran = Math.Max(1, (long)(now - podStarted).TotalSeconds);
+                    var ran = Math.Max(1, (long)(now - (pod.Started ?? pod.Created)).TotalSeconds);
                     if (pod.ActiveDeadlineSeconds is not { } current || current > ran)
                     {
                         toStop.Add(new PodDeadline(pod.Name, ran));

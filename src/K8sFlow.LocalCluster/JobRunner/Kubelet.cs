@@ -146,7 +146,7 @@ internal sealed class Kubelet : IAsyncDisposable
         {
             // Finished before (this runner or an earlier one): nothing to run.
         }
-        else if (pod["status"]?["startTime"] is not null)
+        else if (phase == PodPhases.Running)
         {
             MarkLost(pod);
         }
@@ -187,8 +187,8 @@ internal sealed class Kubelet : IAsyncDisposable
         _store.Delete(ResourceRef.Pods, pod.Namespace(), pod.Name(), new DeleteOptions { GracePeriodSeconds = 0, PreconditionUid = pod.Uid() });
 
     /// <summary>
-    /// A pod that was started (status.startTime) but has no worker ran under an earlier runner whose
-    /// processes are gone: it fails, the way a kubelet reports containers it cannot find.
+    /// A Running pod without a worker ran under an earlier runner whose processes are gone: it fails, the
+    /// way a kubelet reports containers it cannot find. (A Pending one simply runs.)
     /// </summary>
     private void MarkLost(JsonObject pod)
     {

@@ -61,6 +61,10 @@ internal sealed class PodWorker
         _deadlineSeconds = KubeJson.AsLong(pod["spec"]?["activeDeadlineSeconds"]);
         Key = ObjectKey.Of(pod);
         Uid = pod.Uid();
+        // Like status.startTime on a node: the pod counts as started once the kubelet accepted it,
+        // waiting for a slot included, so spec.activeDeadlineSeconds runs from here.
+        _model.StartTime = _time.GetUtcNow();
+        ArmDeadline();
         Completion = Task.Run(RunAsync);
     }
 
@@ -170,8 +174,6 @@ internal sealed class PodWorker
         {
             _model.Scheduled = true;
             _model.UnschedulableMessage = null;
-            _model.StartTime = _time.GetUtcNow();
-            ArmDeadline();
         }
         return need;
     }

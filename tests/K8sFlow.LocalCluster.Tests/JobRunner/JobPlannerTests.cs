@@ -175,16 +175,16 @@ public sealed class JobPlannerTests
     }
 
     [Fact]
-    public void DeadlinePassed_StopsStartedPodsThroughTheirDeadline_DeletesUnstartedOnes()
+    public void DeadlinePassed_StopsActivePodsThroughTheirOwnDeadline()
     {
         var plan = Plan(Job(completions: 2, parallelism: 2, deadline: 5, status: Started(TimeSpan.FromSeconds(5))),
-            Pod("running", "Running", startedAgo: TimeSpan.FromSeconds(4)), Pod("queued", "Pending"));
+            Pod("running", "Running", startedAgo: TimeSpan.FromSeconds(4)), Pod("unseen", "Pending"));
 
         Reason(plan, "FailureTarget").Should().Be("DeadlineExceeded");
         Condition(plan, "FailureTarget")!["message"]!.GetValue<string>().Should().Be("Job was active longer than specified deadline");
         Condition(plan, "Failed").Should().BeNull("the pods have not stopped yet");
-        plan.PodsToStop.Should().Equal(new PodDeadline("running", 4));
-        plan.PodsToDelete.Should().Equal("queued");
+        plan.PodsToStop.Should().Equal(new PodDeadline("running", 4), new PodDeadline("unseen", 600));
+        plan.PodsToDelete.Should().BeEmpty();
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using K8sFlow.LocalCluster.Logs;
 using K8sFlow.LocalCluster.Store;
+using K8sFlow.LocalCluster.Tests.Support;
 using static K8sFlow.LocalCluster.Tests.JobRunner.RunnerSupport;
 
 namespace K8sFlow.LocalCluster.Tests.JobRunner;
@@ -70,7 +72,8 @@ public sealed class ProcessRunnerTests
     {
         await using var cluster = await StartAsync();
         var job = Shell("slow", "echo started; sleep 3600.101");
-        job["spec"]!["activeDeadlineSeconds"] = 1;
+        // 2 s: startTime has whole seconds, so the deadline is 1 to 2 s away (time for the pod to start).
+        job["spec"]!["activeDeadlineSeconds"] = 2;
         Create(cluster, job);
         var running = await WaitFirstPodAsync(cluster, "slow", p => Phase(p) == "Running", "phase Running");
         var sleeper = ProcessesWith("3600.101");
@@ -168,14 +171,15 @@ public sealed class ProcessRunnerTests
     public async Task DeletingTheJob_KillsItsProcess_AndGarbageCollectionRemovesThePod()
     {
         await using var cluster = await StartAsync();
-        Create(cluster, Shell("doomed", "echo up; sleep 3600.202"));
+        Create(cluster, Shell("doomed", "sleep 3600.202 & echo up; wait"));
         var running = await WaitFirstPodAsync(cluster, "doomed", p => Phase(p) == "Running", "phase Running");
-        var processes = ProcessesWith("3600.202").Append(ProcessId(running)).ToList();
+        await FirstLogLineAsync(cluster, running);
+        var processes = ProcessesWith("3600.202").Append(ProcessId(running)).Distinct().ToList();
 
         cluster.Store.Delete(ResourceRef.Jobs, Ns, "doomed", new DeleteOptions { PropagationPolicy = PropagationPolicy.Background }).Unwrap();
 
         await WaitDeletedAsync(cluster, ResourceRef.Pods, running["metadata"]!["name"]!.GetValue<string>());
-        processes.Should().HaveCountGreaterThan(1, "the shell and its sleep");
+        processes.Should().HaveCount(2, "the shell and its background sleep");
         foreach (var pid in processes)
         {
             (await ExitedAsync(pid)).Should().BeTrue($"process {pid} must die with its pod");
@@ -303,20 +307,32 @@ public sealed class ProcessRunnerTests
         List<int> processes;
         try
         {
-            Create(cluster, Shell("left-running", "sleep 3600.505"));
+            Create(cluster, Shell("left-running", "sleep 3600.505 & echo up; wait"));
             running = await WaitFirstPodAsync(cluster, "left-running", p => Phase(p) == "Running", "phase Running");
-            processes = ProcessesWith("3600.505").Append(ProcessId(running)).ToList();
+            await FirstLogLineAsync(cluster, running);
+            processes = ProcessesWith("3600.505").Append(ProcessId(running)).Distinct().ToList();
         }
         finally
         {
             await cluster.DisposeAsync();
         }
 
-        processes.Should().HaveCountGreaterThan(1);
+        processes.Should().HaveCount(2, "the shell and its background sleep");
         foreach (var pid in processes)
         {
             (await ExitedAsync(pid)).Should().BeTrue($"process {pid} must not outlive the server");
         }
+    }
+
+    /// <summary>Waits (following the log) for the container's first line: the script got past its first command.</summary>
+    private static async Task<string> FirstLogLineAsync(TestCluster cluster, JsonObject pod)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        await foreach (var chunk in cluster.Server.Logs.StreamAsync(Ns, pod["metadata"]!["name"]!.GetValue<string>(), "main", new PodLogOptions { Follow = true }, timeout.Token))
+        {
+            return chunk;
+        }
+        throw new InvalidOperationException("the log ended without a line");
     }
 
     private static JsonObject? Condition(JsonObject pod, string type) =>
