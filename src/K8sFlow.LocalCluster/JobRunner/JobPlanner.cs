@@ -11,8 +11,6 @@ namespace K8sFlow.LocalCluster.JobRunner;
 /// </summary>
 internal sealed record JobLedger(int Succeeded, int Failed, DateTimeOffset? LastFailure, IReadOnlySet<string> Counted, IReadOnlyList<PodObservation> Departed)
 {
-    public static readonly JobLedger Empty = new(0, 0, null, new HashSet<string>(), []);
-
     /// <summary>
     /// The ledger of a Job seen for the first time (also after a restart): the pods that have finished are
     /// taken as counted, and the counts are at least what those pods say.
@@ -66,120 +64,30 @@ internal static class JobPlanner
             return Finished(spec, status, conditions, ledger, now);
         }
 
-        var counting = Count(job.Namespace(), spec, pods, ledger, stopping: spec.Suspend || conditions.IsTrue(FailureTarget) || conditions.IsTrue(SuccessCriteriaMet), now);
+        var stopping = spec.Suspend || conditions.IsTrue(FailureTarget) || conditions.IsTrue(SuccessCriteriaMet);
+        var counting = Count(job.Namespace(), spec, pods, ledger, stopping, now);
         var active = pods.Where(p => p.Active).ToList();
         var terminating = pods.Count(p => p.Deleting && !p.Terminal);
-        var restarts = active.Sum(p => p.Restarts);
         var startTime = KubeJson.TryParseTime(KubeJson.AsString(status["startTime"]), out var parsed) ? parsed : (DateTimeOffset?)null;
-        var toDelete = new List<string>();
-        var toStop = new List<PodDeadline>();
-        var toCreate = 0;
-        DateTimeOffset? recheck = null;
-
-        if (!conditions.IsTrue(FailureTarget) && !conditions.IsTrue(SuccessCriteriaMet) && !spec.Suspend)
+        if (!stopping)
         {
-            if (spec.Completions is { } completions ? counting.Succeeded >= completions : counting.Succeeded > 0)
-            {
-                conditions.Set(SuccessCriteriaMet, true, CompletionsReached, CompletionsReachedMessage);
-            }
-            else if (counting.PolicyFailure is { } policyMessage)
-            {
-                conditions.Set(FailureTarget, true, PodFailurePolicy, policyMessage);
-            }
-            else if (counting.Failed + restarts > spec.BackoffLimit)
-            {
-                conditions.Set(FailureTarget, true, BackoffLimitExceeded, BackoffLimitExceededMessage);
-            }
-            else if (spec.ActiveDeadlineSeconds is { } deadline && startTime is { } started && now >= started.AddSeconds(deadline))
-            {
-                conditions.Set(FailureTarget, true, DeadlineExceeded, DeadlineExceededMessage);
-            }
+            Decide(spec, conditions, counting, active.Sum(p => p.Restarts), startTime, now);
         }
 
-        if (conditions.IsTrue(FailureTarget))
-        {
-            var reason = conditions.Reason(FailureTarget);
-            foreach (var pod in active)
-            {
-                if (reason == DeadlineExceeded)
-                {
-                    // The kubelet stops it with reason DeadlineExceeded; the pod and its log stay for inspection.
-                    var ran = Math.Max(1, (long)(now - (pod.Started ?? pod.Created)).TotalSeconds);
-                    if (pod.ActiveDeadlineSeconds is not { } current || current > ran)
-                    {
-                        toStop.Add(new PodDeadline(pod.Name, ran));
-                    }
-                }
-                else
-                {
-                    toDelete.Add(pod.Name);
-                }
-            }
-            if (active.Count == 0 && terminating == 0)
-            {
-                conditions.Set(Failed, true, reason, conditions.Message(FailureTarget));
-            }
-        }
-        else if (conditions.IsTrue(SuccessCriteriaMet))
-        {
-            // With completions, extra pods are not needed; without (work queue), the others finish on their own.
-            if (spec.Completions is not null)
-            {
-                toDelete.AddRange(active.Select(p => p.Name));
-            }
-            if (active.Count == 0 && terminating == 0)
-            {
-                conditions.Set(Complete, true, CompletionsReached, CompletionsReachedMessage);
-                status["completionTime"] = KubeJson.Time(now);
-            }
-        }
-        else if (spec.Suspend)
-        {
-            toDelete.AddRange(active.Select(p => p.Name));
-            conditions.Set(Suspended, true, "JobSuspended", "Job suspended");
-        }
-        else
-        {
-            if (conditions.IsTrue(Suspended))
-            {
-                conditions.Set(Suspended, false, "JobResumed", "Job resumed");
-                startTime = now;
-            }
-            startTime ??= now;
-            var wanted = spec.Completions is { } completions ? Math.Min(spec.Parallelism, completions - counting.Succeeded) : counting.Succeeded > 0 ? 0 : spec.Parallelism;
-            if (active.Count < wanted)
-            {
-                var replaceAt = ReplaceAt(counting, failedPodBackoff);
-                if (replaceAt is { } at && now < at)
-                {
-                    recheck = at;
-                }
-                else
-                {
-                    toCreate = wanted - active.Count;
-                }
-            }
-            else if (active.Count > wanted)
-            {
-                // Drop pods that have not started first, then the newest.
-                toDelete.AddRange(active.OrderBy(p => p.Started is not null).ThenByDescending(p => p.Created)
-                    .Take(active.Count - wanted).Select(p => p.Name));
-            }
-            if (spec.ActiveDeadlineSeconds is { } deadline)
-            {
-                recheck = Earliest(recheck, startTime.Value.AddSeconds(deadline));
-            }
-        }
+        var actions = conditions.IsTrue(FailureTarget) ? Failing(conditions, active, terminating, now)
+            : conditions.IsTrue(SuccessCriteriaMet) ? Succeeding(spec, conditions, active, terminating, status, now)
+            : spec.Suspend ? Suspending(conditions, active)
+            : Running(spec, conditions, counting, active, startTime, failedPodBackoff, now);
+        startTime = actions.StartTime ?? startTime;
 
         if (startTime is { } start)
         {
             status["startTime"] = KubeJson.Time(start);
         }
-        var activeCount = active.Count - active.Count(p => toDelete.Contains(p.Name)) + toCreate;
-        SetCount(status, "active", activeCount);
+        SetCount(status, "active", active.Count(p => !actions.Delete.Contains(p.Name)) + actions.Create);
         SetCount(status, "succeeded", counting.Succeeded);
         SetCount(status, "failed", counting.Failed);
-        status["ready"] = active.Count(p => p.Ready && !toDelete.Contains(p.Name));
+        status["ready"] = active.Count(p => p.Ready && !actions.Delete.Contains(p.Name));
         status["terminating"] = terminating;
         status["uncountedTerminatedPods"] = new JsonObject();
         status["conditions"] = conditions.Conditions;
@@ -187,14 +95,128 @@ internal static class JobPlanner
         {
             status.Remove("conditions");
         }
+
         var finished = conditions.IsTrue(Complete) || conditions.IsTrue(Failed);
-        if (finished)
-        {
-            recheck = spec.TtlSecondsAfterFinished is { } ttl && ttl > 0 ? now.AddSeconds(ttl) : null;
-        }
+        var recheck = !finished ? actions.Recheck
+            : spec.TtlSecondsAfterFinished is { } ttl && ttl > 0 ? now.AddSeconds(ttl) : null;
         var present = pods.Select(p => p.Uid).ToHashSet();
         var ledgerAfter = counting.Ledger with { Counted = counting.Ledger.Counted.Where(present.Contains).ToHashSet() };
-        return new JobPlan(status, toCreate, toDelete, toStop, ledgerAfter, recheck, DeleteJob: finished && spec.TtlSecondsAfterFinished is <= 0);
+        return new JobPlan(status, actions.Create, actions.Delete, actions.Stop, ledgerAfter, recheck, DeleteJob: finished && spec.TtlSecondsAfterFinished is <= 0);
+    }
+
+    /// <summary>What to do with the pods: create, delete, stop; when to look again; a new start time.</summary>
+    private sealed record PodActions(int Create, IReadOnlyList<string> Delete, IReadOnlyList<PodDeadline> Stop, DateTimeOffset? Recheck = null, DateTimeOffset? StartTime = null);
+
+    /// <summary>The outcome, first match wins: enough successes, a FailJob policy match, too many failures, the deadline.</summary>
+    private static void Decide(JobSpecView spec, JobConditions conditions, Counting counting, int restarts, DateTimeOffset? startTime, DateTimeOffset now)
+    {
+        if (spec.Completions is { } completions ? counting.Succeeded >= completions : counting.Succeeded > 0)
+        {
+            conditions.Set(SuccessCriteriaMet, true, CompletionsReached, CompletionsReachedMessage);
+        }
+        else if (counting.PolicyFailure is { } policyMessage)
+        {
+            conditions.Set(FailureTarget, true, PodFailurePolicy, policyMessage);
+        }
+        else if (counting.Failed + restarts > spec.BackoffLimit)
+        {
+            conditions.Set(FailureTarget, true, BackoffLimitExceeded, BackoffLimitExceededMessage);
+        }
+        else if (spec.ActiveDeadlineSeconds is { } deadline && startTime is { } started && now >= started.AddSeconds(deadline))
+        {
+            conditions.Set(FailureTarget, true, DeadlineExceeded, DeadlineExceededMessage);
+        }
+    }
+
+    /// <summary>
+    /// Failing: active pods go (past the deadline they are stopped by the kubelet with reason
+    /// DeadlineExceeded, so the pod and its log stay for inspection); Failed once none is left.
+    /// </summary>
+    private static PodActions Failing(JobConditions conditions, List<PodObservation> active, int terminating, DateTimeOffset now)
+    {
+        var reason = conditions.Reason(FailureTarget);
+        var delete = new List<string>();
+        var stop = new List<PodDeadline>();
+        foreach (var pod in active)
+        {
+            if (reason != DeadlineExceeded)
+            {
+                delete.Add(pod.Name);
+                continue;
+            }
+            var ran = Math.Max(1, (long)(now - (pod.Started ?? pod.Created)).TotalSeconds);
+            if (pod.ActiveDeadlineSeconds is not { } current || current > ran)
+            {
+                stop.Add(new PodDeadline(pod.Name, ran));
+            }
+        }
+        if (active.Count == 0 && terminating == 0)
+        {
+            conditions.Set(Failed, true, reason, conditions.Message(FailureTarget));
+        }
+        return new PodActions(0, delete, stop);
+    }
+
+    /// <summary>
+    /// Succeeding: with completions, pods still active are not needed; without (work queue) they finish on
+    /// their own. Complete, with a completionTime, once none is left.
+    /// </summary>
+    private static PodActions Succeeding(JobSpecView spec, JobConditions conditions, List<PodObservation> active, int terminating, JsonObject status, DateTimeOffset now)
+    {
+        if (active.Count == 0 && terminating == 0)
+        {
+            conditions.Set(Complete, true, CompletionsReached, CompletionsReachedMessage);
+            status["completionTime"] = KubeJson.Time(now);
+        }
+        return new PodActions(0, spec.Completions is null ? [] : active.Select(p => p.Name).ToList(), []);
+    }
+
+    private static PodActions Suspending(JobConditions conditions, List<PodObservation> active)
+    {
+        conditions.Set(Suspended, true, "JobSuspended", "Job suspended");
+        return new PodActions(0, active.Select(p => p.Name).ToList(), []);
+    }
+
+    /// <summary>
+    /// Running: keep min(parallelism, completions - succeeded) pods active (replacing failed ones after the
+    /// backoff delay), and look again when the deadline passes. Resuming restarts the clock.
+    /// </summary>
+    private static PodActions Running(JobSpecView spec, JobConditions conditions, Counting counting, List<PodObservation> active,
+        DateTimeOffset? startTime, TimeSpan failedPodBackoff, DateTimeOffset now)
+    {
+        if (conditions.IsTrue(Suspended))
+        {
+            conditions.Set(Suspended, false, "JobResumed", "Job resumed");
+            startTime = null;
+        }
+        var start = startTime ?? now;
+        var wanted = spec.Completions is { } completions ? Math.Min(spec.Parallelism, completions - counting.Succeeded)
+            : counting.Succeeded > 0 ? 0 : spec.Parallelism;
+        var create = 0;
+        var delete = new List<string>();
+        DateTimeOffset? recheck = null;
+        if (active.Count < wanted)
+        {
+            if (ReplaceAt(counting, failedPodBackoff) is { } at && now < at)
+            {
+                recheck = at;
+            }
+            else
+            {
+                create = wanted - active.Count;
+            }
+        }
+        else if (active.Count > wanted)
+        {
+            // Drop pods that have not started first, then the newest.
+            delete.AddRange(active.OrderBy(p => p.Started is not null).ThenByDescending(p => p.Created)
+                .Take(active.Count - wanted).Select(p => p.Name));
+        }
+        if (spec.ActiveDeadlineSeconds is { } deadline)
+        {
+            recheck = Earliest(recheck, start.AddSeconds(deadline));
+        }
+        return new PodActions(create, delete, [], recheck, start);
     }
 
     /// <summary>A finished Job changes no more; only its time to live runs.</summary>

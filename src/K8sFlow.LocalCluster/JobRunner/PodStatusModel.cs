@@ -77,14 +77,6 @@ internal sealed class PodStatusModel
 
     public int RestartCount(string container) => Find(container).RestartCount;
 
-    public void SetWaiting(string container, string reason, string? message)
-    {
-        var c = Find(container);
-        c.Waiting = (reason, message);
-        c.RunningSince = null;
-        c.Terminated = null;
-    }
-
     /// <summary>Every container not yet started waits for the same thing (a missing object, a bad volume).</summary>
     public void SetAllWaiting(string reason, string message)
     {

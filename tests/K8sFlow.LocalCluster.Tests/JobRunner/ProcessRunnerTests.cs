@@ -317,6 +317,7 @@ public sealed class ProcessRunnerTests
             await cluster.DisposeAsync();
         }
 
+        cluster.Server.JobRunner!.RunningProcesses.Should().Be(0);
         processes.Should().HaveCount(2, "the shell and its background sleep");
         foreach (var pid in processes)
         {
