@@ -34,6 +34,7 @@ internal sealed class JobController : IAsyncDisposable
     private readonly Dictionary<string, JobLedger> _ledgers = new(StringComparer.Ordinal);
     private readonly Dictionary<ObjectKey, ITimer> _timers = [];
     private readonly HashSet<ObjectKey> _dirty = [];
+    private readonly HashSet<ResourceRef> _listed = [];
     private readonly Task[] _tasks;
 
     /// <summary>A pod as the controller remembers it: the facts it plans with and the Job that controls it.</summary>
@@ -66,6 +67,11 @@ internal sealed class JobController : IAsyncDisposable
                 {
                     Apply(message);
                 }
+                if (_listed.Count < 2)
+                {
+                    // Planning a Job before its pods are known would create them twice.
+                    continue;
+                }
                 // A reconcile's own writes mark its Job again (the cache changed): plan once more until
                 // nothing changes; a plan that changes nothing writes nothing.
                 while (_dirty.Count > 0)
@@ -87,6 +93,10 @@ internal sealed class JobController : IAsyncDisposable
 
     private void Apply(object message)
     {
+        if (message is InformerReset { Resource: var resource })
+        {
+            _listed.Add(resource);
+        }
         switch (message)
         {
             case Recheck recheck:

@@ -238,6 +238,36 @@ public sealed class SimulatedRunnerTests
     }
 
     [Fact]
+    public async Task Restart_PodThatWasRunning_FailsAsLost_NoPodIsCreatedTwice()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "k8sflow-jobrunner-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            string first;
+            await using (var before = await StartAsync(JobRunnerMode.Simulated, cluster: o => o with { DataDirectory = data }))
+            {
+                var job = Annotated("survivor", (SimulationAnnotations.Duration, "1h"));
+                job["spec"]!["backoffLimit"] = 1;
+                Create(before, job);
+                first = (await WaitFirstPodAsync(before, "survivor", p => Phase(p) == "Running", "phase Running"))["metadata"]!["name"]!.GetValue<string>();
+            }
+
+            await using var after = await StartAsync(JobRunnerMode.Simulated, cluster: o => o with { DataDirectory = data });
+            var lost = await WaitPodAsync(after, first, p => Phase(p) == "Failed", "phase Failed");
+            await WaitFirstPodAsync(after, "survivor", p => p["metadata"]!["name"]!.GetValue<string>() != first && Phase(p) == "Running", "a replacement running");
+            var job1 = await WaitJobAsync(after, "survivor", j => j["status"]?["failed"]?.GetValue<int>() == 1, "failed 1");
+
+            Terminated(lost)!["reason"]!.GetValue<string>().Should().Be("ContainerStatusUnknown");
+            job1["status"]!["active"]!.GetValue<int>().Should().Be(1);
+            PodsOf(after, "survivor").Should().HaveCount(2, "the lost pod is one failure (backoffLimit 1), replaced once");
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task TwoThousandJobs_AllCompleteWellWithinAMinute()
     {
         const int count = 2000;
