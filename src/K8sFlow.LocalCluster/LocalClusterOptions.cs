@@ -1,3 +1,4 @@
+using K8sFlow.LocalCluster.JobRunner;
 using K8sFlow.LocalCluster.Store;
 
 namespace K8sFlow.LocalCluster;
@@ -51,4 +52,7 @@ public sealed record LocalClusterOptions
 
     /// <summary>Called after every request (debugging kubectl interactions); null logs nothing.</summary>
     public Action<RequestLogEntry>? RequestLog { get; init; }
+
+    /// <summary>The local job runner (Job controller + kubelet); off by default: a bare API server.</summary>
+    public JobRunnerOptions JobRunner { get; init; } = JobRunnerOptions.Disabled;
 }

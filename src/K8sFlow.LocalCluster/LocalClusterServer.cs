@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using K8sFlow.LocalCluster.Http;
 using K8sFlow.LocalCluster.Json;
+using K8sFlow.LocalCluster.JobRunner;
 using K8sFlow.LocalCluster.Logs;
 using K8sFlow.LocalCluster.Store;
 using Microsoft.AspNetCore.Builder;
@@ -36,8 +37,9 @@ public sealed class LocalClusterServer : IAsyncDisposable
     private int _disposed;
 
     private LocalClusterServer(WebApplication app, CancellationTokenSource stopping, ClusterStore store, PodLogStore logs,
-        StorePersistence? persistence, ServerCertificates? certificates, Uri baseAddress, string token, string? kubeconfigPath)
+        StorePersistence? persistence, ServerCertificates? certificates, Uri baseAddress, string token, string? kubeconfigPath, LocalJobRunner? jobRunner)
     {
+        JobRunner = jobRunner;
         _app = app;
         _certificates = certificates;
         _stopping = stopping;
@@ -69,6 +71,9 @@ public sealed class LocalClusterServer : IAsyncDisposable
 
     /// <summary>Container logs served by GET .../pods/{name}/log; the job runner appends to it.</summary>
     public IPodLogStore Logs { get; }
+
+    /// <summary>The Job controller and kubelet started with the server; null when <see cref="LocalClusterOptions.JobRunner"/> is Off.</summary>
+    public LocalJobRunner? JobRunner { get; }
 
     /// <summary>Starts the server (and loads saved state when <see cref="LocalClusterOptions.DataDirectory"/> holds some).</summary>
     public static async Task<LocalClusterServer> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken = default)
@@ -140,7 +145,8 @@ public sealed class LocalClusterServer : IAsyncDisposable
         {
             await Kubeconfig.WriteAsync(kubeconfig, Kubeconfig.Render(baseAddress, token, options.ContextName, certificates?.AuthorityPem), cancellationToken);
         }
-        return new LocalClusterServer(app, stopping, store, logs, persistence, certificates, baseAddress, token, options.KubeconfigPath);
+        var jobRunner = options.JobRunner.Mode == JobRunnerMode.Off ? null : LocalJobRunner.Start(store, logs, options.JobRunner, options.DataDirectory);
+        return new LocalClusterServer(app, stopping, store, logs, persistence, certificates, baseAddress, token, options.KubeconfigPath, jobRunner);
     }
 
     /// <summary>
@@ -184,6 +190,10 @@ public sealed class LocalClusterServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
+        }
+        if (JobRunner is not null)
+        {
+            await JobRunner.DisposeAsync();
         }
         await _stopping.CancelAsync();
         Store.Dispose();
