@@ -328,7 +328,7 @@ public sealed class ProcessRunnerTests
     /// <summary>Waits (following the log) for the container's first line: the script got past its first command.</summary>
     private static async Task<string> FirstLogLineAsync(TestCluster cluster, JsonObject pod)
     {
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(RunnerSupport.Patience);
         await foreach (var chunk in cluster.Server.Logs.StreamAsync(Ns, pod["metadata"]!["name"]!.GetValue<string>(), "main", new PodLogOptions { Follow = true }, timeout.Token))
         {
             return chunk;

@@ -227,7 +227,7 @@ public sealed class SimulatedRunnerTests
 
         Create(cluster, job);
 
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(RunnerSupport.Patience);
         var jobEvents = await jobs.ReadAllAsync(timeout.Token).TakeWhile(e => e.Type != WatchEventType.Deleted).ToListAsync(timeout.Token);
         var podEvents = await pods.ReadAllAsync(timeout.Token).TakeWhile(e => e.Type != WatchEventType.Deleted).ToListAsync(timeout.Token);
         var finished = jobEvents.Select(e => e.Object).Last();
@@ -280,7 +280,7 @@ public sealed class SimulatedRunnerTests
             Create(cluster, Job($"bulk-{i}", "x"));
         }
         var complete = new HashSet<string>();
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(RunnerSupport.Patience);
         await foreach (var change in watch.ReadAllAsync(timeout.Token))
         {
             if (change.Type == WatchEventType.Modified && HasCondition(change.Object, "Complete") && complete.Add(change.Object["metadata"]!["name"]!.GetValue<string>())
