@@ -13,6 +13,7 @@ public partial class Program
         GraphCommand.Create(),
         ScheduleCommand.Create(),
         CrdsCommand.Create(),
+        DevCommand.Create(),
     };
 
     /// <summary>
