@@ -14,6 +14,7 @@ public partial class Program
         ScheduleCommand.Create(),
         CrdsCommand.Create(),
         OperatorCommand.Create(),
+        DevCommand.Create(),
     };
 
     /// <summary>

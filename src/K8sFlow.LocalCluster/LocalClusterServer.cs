@@ -34,13 +34,16 @@ public sealed class LocalClusterServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private readonly StorePersistence? _persistence;
     private readonly ServerCertificates? _certificates;
+    private readonly string _contextName;
     private int _disposed;
 
     private LocalClusterServer(WebApplication app, CancellationTokenSource stopping, ClusterStore store, PodLogStore logs,
-        StorePersistence? persistence, ServerCertificates? certificates, Uri baseAddress, string token, string? kubeconfigPath, LocalJobRunner? jobRunner)
+        StorePersistence? persistence, ServerCertificates? certificates, Uri baseAddress, string token, string? kubeconfigPath, string contextName,
+        LocalJobRunner? jobRunner)
     {
         JobRunner = jobRunner;
         _app = app;
+        _contextName = contextName;
         _certificates = certificates;
         _stopping = stopping;
         Store = store;
@@ -141,13 +144,32 @@ public sealed class LocalClusterServer : IAsyncDisposable
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseAddress = new Uri($"{(certificates is null ? "http" : "https")}://127.0.0.1:{new Uri(address).Port}/");
+        var jobRunner = options.JobRunner.Mode == JobRunnerMode.Off ? null : LocalJobRunner.Start(store, logs, options.JobRunner, options.DataDirectory);
+        var server = new LocalClusterServer(app, stopping, store, logs, persistence, certificates, baseAddress, token, options.KubeconfigPath,
+            options.ContextName, jobRunner);
         if (options.KubeconfigPath is { } kubeconfig)
         {
-            await Kubeconfig.WriteAsync(kubeconfig, Kubeconfig.Render(baseAddress, token, options.ContextName, certificates?.AuthorityPem), cancellationToken);
+            try
+            {
+                await server.WriteKubeconfigAsync(kubeconfig, cancellationToken);
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
         }
-        var jobRunner = options.JobRunner.Mode == JobRunnerMode.Off ? null : LocalJobRunner.Start(store, logs, options.JobRunner, options.DataDirectory);
-        return new LocalClusterServer(app, stopping, store, logs, persistence, certificates, baseAddress, token, options.KubeconfigPath, jobRunner);
+        return server;
     }
+
+    /// <summary>
+    /// Writes a kubeconfig for this server (context <see cref="LocalClusterOptions.ContextName"/>, namespace
+    /// default, its token and CA), readable by its owner only and replaced atomically. For callers that
+    /// set the cluster up before announcing it (leave <see cref="LocalClusterOptions.KubeconfigPath"/> null,
+    /// then write it once ready).
+    /// </summary>
+    public Task WriteKubeconfigAsync(string path, CancellationToken cancellationToken = default) =>
+        Kubeconfig.WriteAsync(path, Kubeconfig.Render(BaseAddress, Token, _contextName, CertificateAuthorityPem), cancellationToken);
 
     /// <summary>
     /// An HttpClient for this server: base address, bearer token, and trust in exactly this server's

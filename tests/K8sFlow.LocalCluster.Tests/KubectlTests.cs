@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using K8sFlow.LocalCluster.Store;
 using K8sFlow.LocalCluster.Tests.Support;
+using K8sFlow.Tests.Shared;
 
 namespace K8sFlow.LocalCluster.Tests;
 

@@ -255,6 +255,10 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
         {
             await foreach (var watchEvent in subscription.ReadAllAsync(stop.Token))
             {
+                if (subscription.Dropped)
+                {
+                    break;
+                }
                 JsonNode payload = watchEvent.Object;
                 if (watchEvent.Type != WatchEventType.Error)
                 {
@@ -281,6 +285,11 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
         {
             await stop.CancelAsync();
             await bookmarks;
+        }
+        if (subscription.Dropped)
+        {
+            // No terminating chunk: the client sees the connection die mid-stream.
+            context.Abort();
         }
     }
 

@@ -158,6 +158,19 @@ public sealed partial class ClusterStore
         }
     }
 
+    /// <summary>
+    /// Cuts every open watch as a network failure would: readers stop at once (events still queued
+    /// are not delivered) and the HTTP API aborts their connections. Fault injection for tests of
+    /// clients that must resume from the last resourceVersion they saw; new watches work as before.
+    /// </summary>
+    public void DropWatches()
+    {
+        lock (_gate)
+        {
+            _watch.DropAll();
+        }
+    }
+
     /// <summary>Number of open watches (diagnostics and tests).</summary>
     public int WatchCount
     {

@@ -52,4 +52,13 @@ internal sealed class WatchHub(int historyWindow)
         }
         _subscribers.Clear();
     }
+
+    public void DropAll()
+    {
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Drop();
+        }
+        _subscribers.Clear();
+    }
 }

@@ -13,6 +13,7 @@ public sealed class WatchSubscription : IDisposable
     private readonly ClusterStore _store;
     private readonly Channel<WatchEvent> _channel;
     private bool _closed;
+    private volatile bool _dropped;
 
     internal WatchSubscription(ClusterStore store, ObjectFilter filter, int capacity)
     {
@@ -31,6 +32,12 @@ public sealed class WatchSubscription : IDisposable
 
     /// <summary>True when the stream ended because the reader fell behind.</summary>
     public bool Overflowed { get; private set; }
+
+    /// <summary>
+    /// True when <see cref="ClusterStore.DropWatches"/> cut the stream: the reader stops at once, even
+    /// with events still queued, as a lost connection would (the HTTP API aborts the connection).
+    /// </summary>
+    public bool Dropped => _dropped;
 
     public IAsyncEnumerable<WatchEvent> ReadAllAsync(CancellationToken cancellationToken = default) =>
         _channel.Reader.ReadAllAsync(cancellationToken);
@@ -74,6 +81,12 @@ public sealed class WatchSubscription : IDisposable
         Overflowed = true;
         Complete();
         return false;
+    }
+
+    internal void Drop()
+    {
+        _dropped = true;
+        Complete();
     }
 
     internal void Complete()

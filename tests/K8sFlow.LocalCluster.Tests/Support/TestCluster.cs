@@ -3,11 +3,12 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using K8sFlow.LocalCluster.Store;
+using K8sFlow.Tests.Shared;
 
 namespace K8sFlow.LocalCluster.Tests.Support;
 
 /// <summary>A local cluster on a random port with a kubeconfig in a temporary directory, and an authorized HttpClient.</summary>
-public sealed class TestCluster : IAsyncDisposable
+public sealed class TestCluster : IAsyncDisposable, IKubectlTarget
 {
     private TestCluster(LocalClusterServer server, string directory, List<RequestLogEntry> requests)
     {
@@ -28,6 +29,8 @@ public sealed class TestCluster : IAsyncDisposable
     public string Directory { get; }
 
     public string KubeconfigPath => Path.Combine(Directory, "kubeconfig");
+
+    string IKubectlTarget.HomeDirectory => Directory;
 
     /// <summary>Every request the server answered, for diagnosing kubectl runs.</summary>
     public List<RequestLogEntry> Requests { get; }
@@ -60,6 +63,8 @@ public sealed class TestCluster : IAsyncDisposable
             return string.Join("\n", Requests.Select(r => r.ToString()));
         }
     }
+
+    string IKubectlTarget.Diagnostics() => "requests:\n" + RequestLog();
 
     public async Task<(HttpStatusCode Status, JsonObject Body, HttpResponseMessage Response)> SendAsync(
         HttpMethod method, string path, JsonNode? body = null, string contentType = "application/json", string? accept = null, string? rawBody = null)

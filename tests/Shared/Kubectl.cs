@@ -1,6 +1,21 @@
 using System.Diagnostics;
 
-namespace K8sFlow.LocalCluster.Tests.Support;
+namespace K8sFlow.Tests.Shared;
+
+// One kubectl runner for every test project that drives the real kubectl: projects link this file
+// (<Compile Include="..\Shared\Kubectl.cs" Link="Shared\Kubectl.cs" />) instead of copying it.
+
+/// <summary>What kubectl runs against: a kubeconfig, a HOME of its own (its discovery cache), and what to show when a run fails.</summary>
+public interface IKubectlTarget
+{
+    string KubeconfigPath { get; }
+
+    /// <summary>kubectl's HOME: a directory of the test, so no test shares or pollutes a discovery cache.</summary>
+    string HomeDirectory { get; }
+
+    /// <summary>What helps diagnose a kubectl run that failed or hung, e.g. the requests the server saw.</summary>
+    string Diagnostics();
+}
 
 public sealed record KubectlResult(int ExitCode, string Stdout, string Stderr)
 {
@@ -12,11 +27,17 @@ public static class Kubectl
 {
     public const string Path = "/usr/bin/kubectl";
 
+    /// <summary>Bound of one kubectl run: generous, the machines running the tests are loaded.</summary>
+    public static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Bound of the wait for the next line of a long-running kubectl.</summary>
+    public static readonly TimeSpan LineTimeout = TimeSpan.FromSeconds(20);
+
     public static bool IsInstalled => File.Exists(Path);
 
-    public static async Task<KubectlResult> RunWithInputAsync(TestCluster cluster, string? stdin, params string[] args)
+    public static async Task<KubectlResult> RunWithInputAsync(IKubectlTarget target, string? stdin, params string[] args)
     {
-        using var process = Process.Start(StartInfo(cluster, args))!;
+        using var process = Process.Start(StartInfo(target, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -24,7 +45,7 @@ public static class Kubectl
             await process.StandardInput.WriteAsync(stdin);
         }
         process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = new CancellationTokenSource(RunTimeout);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -32,17 +53,17 @@ public static class Kubectl
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubectl {string.Join(" ", args)} did not finish in 90 s\nrequests:\n{cluster.RequestLog()}");
+            throw new TimeoutException($"kubectl {string.Join(" ", args)} did not finish in {RunTimeout.TotalSeconds:0} s\n{target.Diagnostics()}");
         }
         return new KubectlResult(process.ExitCode, await stdout, await stderr);
     }
 
-    public static Task<KubectlResult> RunAsync(TestCluster cluster, params string[] args) => RunWithInputAsync(cluster, null, args);
+    public static Task<KubectlResult> RunAsync(IKubectlTarget target, params string[] args) => RunWithInputAsync(target, null, args);
 
     /// <summary>Starts a long-running kubectl (get -w, logs -f) whose output is read line by line.</summary>
-    public static RunningKubectl Start(TestCluster cluster, params string[] args) => new(Process.Start(StartInfo(cluster, args))!);
+    public static RunningKubectl Start(IKubectlTarget target, params string[] args) => new(Process.Start(StartInfo(target, args))!);
 
-    private static ProcessStartInfo StartInfo(TestCluster cluster, string[] args)
+    private static ProcessStartInfo StartInfo(IKubectlTarget target, string[] args)
     {
         var start = new ProcessStartInfo(Path)
         {
@@ -55,8 +76,8 @@ public static class Kubectl
         {
             start.ArgumentList.Add(arg);
         }
-        start.Environment["KUBECONFIG"] = cluster.KubeconfigPath;
-        start.Environment["HOME"] = cluster.Directory;
+        start.Environment["KUBECONFIG"] = target.KubeconfigPath;
+        start.Environment["HOME"] = target.HomeDirectory;
         start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         return start;
     }
@@ -65,21 +86,20 @@ public static class Kubectl
 /// <summary>A kubectl that keeps running; disposing kills it.</summary>
 public sealed class RunningKubectl : IDisposable
 {
-    private readonly Process process;
+    private readonly Process _process;
     private readonly Task<string> _stderr;
 
     public RunningKubectl(Process process)
     {
-        this.process = process;
+        _process = process;
         _stderr = process.StandardError.ReadToEndAsync();
     }
-
 
     /// <summary>The next line of stdout, or null when kubectl exited.</summary>
     public async Task<string?> NextLineAsync()
     {
-        using var timeout = new CancellationTokenSource(Patience.Bound);
-        return await process.StandardOutput.ReadLineAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(Kubectl.LineTimeout);
+        return await _process.StandardOutput.ReadLineAsync(timeout.Token);
     }
 
     public async Task<string> NextLineMatchingAsync(Func<string, bool> predicate)
@@ -96,9 +116,9 @@ public sealed class RunningKubectl : IDisposable
 
     public void Dispose()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: true);
         }
     }
 }
