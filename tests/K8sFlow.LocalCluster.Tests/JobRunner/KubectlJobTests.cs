@@ -1,4 +1,5 @@
 using K8sFlow.LocalCluster.Tests.Support;
+using K8sFlow.Tests.Shared;
 using static K8sFlow.LocalCluster.Tests.JobRunner.RunnerSupport;
 
 namespace K8sFlow.LocalCluster.Tests.JobRunner;
