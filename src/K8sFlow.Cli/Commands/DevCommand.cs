@@ -1,11 +1,15 @@
 using System.CommandLine;
 using K8sFlow.Cli.Local;
+using K8sFlow.LocalCluster.JobRunner;
+using K8sFlow.Operator.Observability;
+using Microsoft.Extensions.Logging;
 
 namespace K8sFlow.Cli.Commands;
 
 /// <summary>
-/// <c>k8sflow dev [--port P] [--kubeconfig FILE] [--data-dir DIR]</c>: runs K8sFlow's local
-/// environment (the local cluster with K8sFlow's CRDs) in this process until Ctrl-C or SIGTERM, then
+/// <c>k8sflow dev [--port P] [--kubeconfig FILE] [--data-dir DIR] [--simulate]</c>: runs K8sFlow's local
+/// environment (the local cluster with K8sFlow's CRDs, the local job runner and the operator) in this
+/// process until Ctrl-C or SIGTERM, then
 /// stops it cleanly: open watches end, objects are saved to the data directory, the kubeconfig is removed.
 /// </summary>
 public static class DevCommand
@@ -35,7 +39,14 @@ public static class DevCommand
         {
             Description = "Where to write the kubeconfig once the cluster is ready (default: kubeconfig in the data directory)",
         };
-        var command = new Command("dev", "Run a local Kubernetes API with K8sFlow's CRDs for kubectl, until Ctrl-C") { port, dataDir, kubeconfig };
+        var simulate = new Option<bool>("--simulate")
+        {
+            Description = "Do not run task commands: every pod finishes at once (exit code and output from k8sflow.io/sim-* annotations)",
+        };
+        var command = new Command("dev", "Run K8sFlow locally (API server for kubectl, job runner, operator) until Ctrl-C")
+        {
+            port, dataDir, kubeconfig, simulate,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             // Set before the first await: System.CommandLine arms its signal handler with this once the action has started.
@@ -45,6 +56,10 @@ public static class DevCommand
                 Port = parse.GetValue(port),
                 DataDirectory = parse.GetValue(dataDir) ?? LocalEnvironmentOptions.DefaultDataDirectory(Environment.CurrentDirectory),
                 KubeconfigPath = parse.GetValue(kubeconfig),
+                JobRunner = parse.GetValue(simulate) ? JobRunnerMode.Simulated : JobRunnerMode.Processes,
+                // The operator's log is the dev loop's window into reconciles: readable lines on stderr.
+                Loggers = LoggerFactory.Create(logging => logging.Configure(OperatorLogFormat.Console, LogLevel.Information,
+                    parse.InvocationConfiguration.Error)),
             };
             return await RunAsync(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
         });
@@ -102,7 +117,8 @@ public static class DevCommand
         Use it from another terminal:
           export KUBECONFIG={environment.KubeconfigPath}
           kubectl apply -f config/samples/hello-world.yaml
-          kubectl get dags
+          kubectl create -f config/samples/hello-world-run.yaml
+          kubectl get dagruns -w
 
         Press Ctrl-C to stop (objects are kept for the next start).
 

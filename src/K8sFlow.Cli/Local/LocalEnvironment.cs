@@ -4,6 +4,10 @@ using K8sFlow.Kubernetes.Config;
 using K8sFlow.Kubernetes.Crds;
 using K8sFlow.Kubernetes.Models;
 using K8sFlow.LocalCluster;
+using K8sFlow.LocalCluster.JobRunner;
+using K8sFlow.Operator.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace K8sFlow.Cli.Local;
 
@@ -27,6 +31,18 @@ public sealed record LocalEnvironmentOptions
 
     /// <summary>Where the kubeconfig goes; null: <c>kubeconfig</c> in the data directory.</summary>
     public string? KubeconfigPath { get; init; }
+
+    /// <summary>
+    /// How Jobs run: <see cref="JobRunnerMode.Processes"/> (default: each task's command runs on this machine),
+    /// <see cref="JobRunnerMode.Simulated"/> (pods finish at once) or <see cref="JobRunnerMode.Off"/>.
+    /// </summary>
+    public JobRunnerMode JobRunner { get; init; } = JobRunnerMode.Processes;
+
+    /// <summary>Run the K8sFlow operator in this process (no leader election: it is the only one).</summary>
+    public bool RunOperator { get; init; } = true;
+
+    /// <summary>Where the operator logs; null: nowhere.</summary>
+    public ILoggerFactory? Loggers { get; init; }
 
     /// <summary>Adjusts the local cluster's options before it starts (job runner, clock, request log...).</summary>
     public Func<LocalClusterOptions, LocalClusterOptions>? ConfigureCluster { get; init; }
@@ -54,17 +70,21 @@ public sealed class LocalEnvironment : IAsyncDisposable
     private readonly KubeClient _client;
     private int _disposed;
 
-    private LocalEnvironment(LocalClusterServer server, KubeClient client, string dataDirectory, string kubeconfigPath,
-        IReadOnlyList<CustomResourceDefinition> crds)
+    private LocalEnvironment(LocalClusterServer server, KubeClient client, K8sFlowOperator? @operator, string dataDirectory,
+        string kubeconfigPath, IReadOnlyList<CustomResourceDefinition> crds)
     {
         Server = server;
         _client = client;
+        Operator = @operator;
         DataDirectory = dataDirectory;
         KubeconfigPath = kubeconfigPath;
         Crds = crds;
     }
 
     public LocalClusterServer Server { get; }
+
+    /// <summary>The operator running next to the cluster, or null when started without one.</summary>
+    public K8sFlowOperator? Operator { get; }
 
     /// <summary>https://127.0.0.1:PORT/</summary>
     public Uri ServerAddress => Server.BaseAddress;
@@ -94,18 +114,31 @@ public sealed class LocalEnvironment : IAsyncDisposable
             DataDirectory = dataDirectory,
             ContextName = LocalEnvironmentOptions.ContextName,
             KubeconfigPath = null,
+            JobRunner = options.JobRunner == JobRunnerMode.Off ? JobRunnerOptions.Disabled : new JobRunnerOptions { Mode = options.JobRunner },
         };
         var server = await LocalClusterServer.StartAsync(options.ConfigureCluster?.Invoke(clusterOptions) ?? clusterOptions, cancellationToken);
         KubeClient? client = null;
+        K8sFlowOperator? @operator = null;
         try
         {
             client = KubeClient.Create(ConnectionTo(server), new KubeClientOptions { FieldManager = FieldManager });
             var crds = await CrdInstaller.InstallAsync(client, FieldManager, cancellationToken: cancellationToken);
+            if (options.RunOperator)
+            {
+                @operator = K8sFlowOperator.Start(client, new OperatorOptions { LeaderElection = new LeaderElectionSettings { Enabled = false } },
+                    new OperatorServices { LoggerFactory = options.Loggers ?? NullLoggerFactory.Instance },
+                    CancellationToken.None); // lives until the environment is disposed, not until start-up ends
+                await @operator.WaitUntilLeadingAsync(cancellationToken);
+            }
             await server.WriteKubeconfigAsync(kubeconfigPath, cancellationToken);
-            return new LocalEnvironment(server, client, dataDirectory, kubeconfigPath, crds);
+            return new LocalEnvironment(server, client, @operator, dataDirectory, kubeconfigPath, crds);
         }
         catch
         {
+            if (@operator is not null)
+            {
+                await @operator.DisposeAsync();
+            }
             client?.Dispose();
             await server.DisposeAsync();
             throw;
@@ -118,6 +151,10 @@ public sealed class LocalEnvironment : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
+        }
+        if (Operator is not null)
+        {
+            await Operator.DisposeAsync();
         }
         _client.Dispose();
         await Server.DisposeAsync();

@@ -80,7 +80,7 @@ public sealed class DevCommandTests : IDisposable
         var exitCode = await running.WaitAsync(Kubectl.RunTimeout);
 
         printed.Should().Contain($"export KUBECONFIG={_directory.KubeconfigPath}\n")
-            .And.Contain("kubectl get dags")
+            .And.Contain("kubectl create -f config/samples/hello-world-run.yaml").And.Contain("kubectl get dagruns -w")
             .And.Contain("dags.k8sflow.io, dagruns.k8sflow.io")
             .And.MatchRegex(@"ready at https://127\.0\.0\.1:\d+/");
         kubectl.Stdout.Trim().Should().Be("customresourcedefinition.apiextensions.k8s.io/dags.k8sflow.io", kubectl.ToString());

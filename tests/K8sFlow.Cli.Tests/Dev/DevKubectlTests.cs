@@ -121,4 +121,21 @@ public sealed class DevKubectlTests : IAsyncLifetime
         get.ExitCode.Should().NotBe(0);
         get.Stderr.Should().Contain("NotFound");
     }
+
+    [Fact]
+    public async Task HelloWorldRun_RunsItsTaskAsAProcess_AndKubectlShowsSucceededProgressAndLogs()
+    {
+        await OkAsync(null, "apply", "-f", Sample("hello-world.yaml"));
+        var created = await OkAsync(null, "create", "-f", Sample("hello-world-run.yaml"), "-o", "name");
+        var run = created.Stdout.Trim(); // dagrun.k8sflow.io/hello-world-xxxxx
+
+        await OkAsync(null, "wait", "--for=jsonpath={.status.phase}=Succeeded", run, "--timeout=90s");
+
+        var row = Lines(await OkAsync(null, "get", "dagruns", "--no-headers")).Single(l => l.StartsWith(run.Split('/')[1], StringComparison.Ordinal));
+        row.Should().Contain("hello-world").And.Contain("Succeeded").And.Contain("1/1");
+        var job = (await OkAsync(null, "get", run, "-o", "jsonpath={.status.tasks[0].job}")).Stdout;
+        job.Should().NotBeEmpty();
+        var logs = await OkAsync(null, "logs", "job/" + job);
+        logs.Stdout.Should().Contain("hello from run manual__");
+    }
 }
