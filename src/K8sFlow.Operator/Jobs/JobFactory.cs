@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using K8sFlow.Core;
 using K8sFlow.Core.Api;
+using K8sFlow.Core.Json;
 using K8sFlow.Core.Planning;
 using K8sFlow.Core.Templating;
 using K8sFlow.Kubernetes.Models;

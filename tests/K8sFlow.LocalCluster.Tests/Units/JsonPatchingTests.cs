@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using K8sFlow.Core.Json;
 using K8sFlow.LocalCluster.Patching;
 
 namespace K8sFlow.LocalCluster.Tests.Units;

@@ -3,9 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using K8sFlow.Core.Api;
+using K8sFlow.Core.Json;
 using K8sFlow.Kubernetes;
 using K8sFlow.Kubernetes.Models;
-using K8sFlow.Operator.Jobs;
 
 namespace K8sFlow.Operator.Tests.Fakes;
 

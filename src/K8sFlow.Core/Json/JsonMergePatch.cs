@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace K8sFlow.Operator.Jobs;
+namespace K8sFlow.Core.Json;
 
 /// <summary>JSON merge patch (RFC 7386): objects merge key by key, null removes a key, anything else replaces.</summary>
 public static class JsonMergePatch
