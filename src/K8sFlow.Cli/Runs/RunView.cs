@@ -41,26 +41,9 @@ public static class RunView
         var d => $"{(int)d.Value.TotalMinutes}m{d.Value.Seconds:00}s",
     };
 
-    /// <summary><c>accuracy=0.97 f1_score=0.96</c>: outputs on one line, in the order the task wrote them.</summary>
+    /// <summary><c>accuracy=0.97 f1_score=0.96</c>: outputs on one line, as the run's status holds them.</summary>
     public static string FormatOutputs(IReadOnlyDictionary<string, string> outputs) =>
-        string.Join(' ', outputs.Select(o => $"{o.Key}={Unquote(o.Value)}"));
-
-    /// <summary>Output values are JSON text: a string shows without its quotes.</summary>
-    private static string Unquote(string json)
-    {
-        if (json.Length >= 2 && json[0] == '"')
-        {
-            try
-            {
-                return JsonSerializer.Deserialize<string>(json) ?? json;
-            }
-            catch (JsonException)
-            {
-                return json;
-            }
-        }
-        return json;
-    }
+        string.Join(' ', outputs.Select(o => $"{o.Key}={o.Value}"));
 
     public static bool IsFinished(DagRun run) => run.Status?.Phase is RunPhase.Succeeded or RunPhase.Failed;
 }
