@@ -52,7 +52,7 @@ public abstract class RunProgress
         private readonly IAnsiConsole _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
 
         public override Task<T> ShowAsync<T>(Func<Action<DagRun>, Task<T>> watch) =>
-            _console.Live(Render(null)).AutoClear(false).StartAsync(context =>
+            _console.Live(Render(null)).AutoClear(true).StartAsync(context =>
                 watch(run =>
                 {
                     context.UpdateTarget(Render(run));
