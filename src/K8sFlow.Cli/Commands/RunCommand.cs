@@ -161,6 +161,10 @@ public static class RunCommand
             {
                 await error.WriteLineAsync($"Data directory kept: {dataDirectory}");
             }
+            else if (prepared.Dag.Spec.Workspace is not null)
+            {
+                await error.WriteLineAsync("The run's workspace was temporary and is gone; --keep keeps it.");
+            }
             return exitCode;
         }
         finally

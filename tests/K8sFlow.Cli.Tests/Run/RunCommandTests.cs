@@ -165,7 +165,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public void Run_LongerThanTimeout_Exit1SayingSo()
+    public void Run_LongerThanTimeout_Exit1SayingSoAndNothingLeftRunning()
     {
         var file = Write("""
             apiVersion: k8sflow.io/v1alpha1
@@ -177,7 +177,7 @@ public sealed class RunCommandTests : IDisposable
                 image: busybox
               tasks:
                 - name: wait
-                  command: [sleep, "60"]
+                  command: [sleep, "61.4242"]
             """);
 
         var outcome = CliRunner.Run("run", file, "--timeout", "2s");
@@ -185,6 +185,7 @@ public sealed class RunCommandTests : IDisposable
         outcome.ExitCode.Should().Be(1);
         outcome.Error.Should().Contain("timed out after 2s");
         outcome.Output.Should().Contain("of dag slow: Running");
+        ProcessesWith("61.4242").Should().BeEmpty("the environment is stopped, and with it every task process");
     }
 
     [Fact]
@@ -221,6 +222,26 @@ public sealed class RunCommandTests : IDisposable
               retries: 0
               command: [sh, -c, 'echo "got $0 $1"; test "$0 $1" = "bob 3"', "{{ params.who }}", "{{ params.count }}"]
         """);
+
+    /// <summary>Processes whose command line contains <paramref name="marker"/> (zombies have an empty one).</summary>
+    private static List<string> ProcessesWith(string marker) =>
+        Directory.EnumerateDirectories("/proc")
+            .Where(dir => Path.GetFileName(dir).All(char.IsAsciiDigit))
+            .Select(dir => ReadOrEmpty(Path.Combine(dir, "cmdline")).Replace('\0', ' '))
+            .Where(commandLine => commandLine.Contains(marker, StringComparison.Ordinal))
+            .ToList();
+
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ""; // the process ended meanwhile
+        }
+    }
 
     private string Write(string yaml)
     {
