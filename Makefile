@@ -40,7 +40,7 @@ help:
 	@echo "crds     regenerate crds/ from the C# API types (and the chart's copy)"
 	@echo "chart-crds  copy crds/ into charts/k8sflow/crds"
 	@echo "rbac     render config/rbac from the chart's RBAC templates"
-	@echo "run      validate the sample ML pipeline (running it comes later)"
+	@echo "run      run the sample ML pipeline on this machine (scikit-learn) and print the result"
 	@echo "clean    remove build output"
 
 deps:
@@ -86,7 +86,7 @@ rbac: deps
 	@scripts/render-rbac.sh config/rbac
 
 run: build
-	@$(K8SFLOW) validate config/samples/ml-pipeline.yaml
+	@$(K8SFLOW) run config/samples/ml-pipeline.yaml
 
 clean:
 	@rm -rf $(BIN) src/*/bin src/*/obj tests/*/bin tests/*/obj tests/*/TestResults

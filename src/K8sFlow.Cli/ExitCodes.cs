@@ -10,4 +10,7 @@ public static class ExitCodes
 
     /// <summary>The input is invalid: a manifest error, a missing file, an unknown Dag.</summary>
     public const int Invalid = 2;
+
+    /// <summary><c>k8sflow run</c>: the run Failed, timed out or was interrupted (the same code as <see cref="Unexpected"/>, as Airflow's CLI).</summary>
+    public const int RunFailed = 1;
 }

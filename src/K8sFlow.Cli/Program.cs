@@ -15,6 +15,7 @@ public partial class Program
         CrdsCommand.Create(),
         OperatorCommand.Create(),
         DevCommand.Create(),
+        RunCommand.Create(),
     };
 
     /// <summary>

@@ -38,6 +38,9 @@ public sealed record LocalEnvironmentOptions
     /// </summary>
     public JobRunnerMode JobRunner { get; init; } = JobRunnerMode.Processes;
 
+    /// <summary>Container path -> directory on this machine, for every task process (see <see cref="JobRunnerOptions.HostMounts"/>).</summary>
+    public IReadOnlyDictionary<string, string> HostMounts { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Run the K8sFlow operator in this process (no leader election: it is the only one).</summary>
     public bool RunOperator { get; init; } = true;
 
@@ -114,7 +117,7 @@ public sealed class LocalEnvironment : IAsyncDisposable
             DataDirectory = dataDirectory,
             ContextName = LocalEnvironmentOptions.ContextName,
             KubeconfigPath = null,
-            JobRunner = options.JobRunner == JobRunnerMode.Off ? JobRunnerOptions.Disabled : new JobRunnerOptions { Mode = options.JobRunner },
+            JobRunner = options.JobRunner == JobRunnerMode.Off ? JobRunnerOptions.Disabled : new JobRunnerOptions { Mode = options.JobRunner, HostMounts = options.HostMounts },
         };
         var server = await LocalClusterServer.StartAsync(options.ConfigureCluster?.Invoke(clusterOptions) ?? clusterOptions, cancellationToken);
         KubeClient? client = null;

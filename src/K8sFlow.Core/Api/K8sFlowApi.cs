@@ -29,6 +29,11 @@ public static class K8sFlowApi
         /// <summary>The task's original name (label values are limited to 63 characters).</summary>
         public const string TaskName = "k8sflow.io/task-name";
         public const string LogicalDate = "k8sflow.io/logical-date";
+        /// <summary>
+        /// On a Dag, for local runs only (<c>k8sflow run</c>): <c>/app=ml-pipeline/app[,...]</c>, container paths that
+        /// name directories relative to the manifest file. Clusters ignore it.
+        /// </summary>
+        public const string LocalMounts = "k8sflow.io/local-mounts";
     }
 
     /// <summary>Environment variables every task container receives.</summary>

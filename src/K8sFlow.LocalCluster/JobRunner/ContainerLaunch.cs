@@ -38,7 +38,8 @@ internal static class ContainerLaunches
     private const string SupportedValueFrom = "fieldRef, configMapKeyRef and secretKeyRef";
 
     public static (ContainerLaunch? Launch, PodPreparation.Waiting? Waiting) Build(
-        JsonObject pod, JsonObject container, IReadOnlyDictionary<string, string> volumes, string podDirectory, ClusterStore store, bool inheritEnvironment)
+        JsonObject pod, JsonObject container, IReadOnlyDictionary<string, string> volumes, string podDirectory, ClusterStore store, bool inheritEnvironment,
+        IReadOnlyDictionary<string, string> hostMounts)
     {
         var name = KubeJson.AsString(container["name"]) ?? "";
         var image = KubeJson.AsString(container["image"]) ?? "";
@@ -74,6 +75,8 @@ internal static class ContainerLaunches
             }
             mapped.Add((mountPath, local));
         }
+        // After the pod's own mounts: among equal container paths the first one wins.
+        mapped.AddRange(hostMounts.Select(m => (m.Key, m.Value)));
         var paths = new PathMap(mapped);
 
         var (env, problem) = Environment(pod, container, store);

@@ -55,6 +55,13 @@ public sealed record JobRunnerOptions
     public bool InheritEnvironment { get; init; } = true;
 
     /// <summary>
+    /// Container path -> directory on this machine, mapped in every container as if a hostPath volume were
+    /// mounted there (a pod's own volumeMount at the same path wins). <c>k8sflow run</c> uses it for the
+    /// Dag's local-mounts annotation: the scripts an image has under /app are in the repository locally.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> HostMounts { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
     /// First delay before the Job controller replaces a failed pod, doubled per failure and capped at 6 minutes,
     /// as in Kubernetes (10 s). Zero replaces failed pods at once.
     /// </summary>

@@ -28,7 +28,7 @@ internal sealed class ProcessRuntime(ClusterStore store, IPodLogStore logs, JobR
         {
             foreach (var container in (pod["spec"]?[list] as JsonArray ?? []).OfType<JsonObject>())
             {
-                var (launch, waiting) = ContainerLaunches.Build(pod, container, volumes!, podDirectory, store, options.InheritEnvironment);
+                var (launch, waiting) = ContainerLaunches.Build(pod, container, volumes!, podDirectory, store, options.InheritEnvironment, options.HostMounts);
                 if (waiting is not null)
                 {
                     return waiting;

@@ -26,14 +26,11 @@ internal sealed record TaskAttempt(
 /// <summary>
 /// A run of config/samples/ml-pipeline.yaml done the way K8sFlow's local job runner does it: each task's command
 /// and args from the manifest, rendered with the run's params and its upstream tasks' outputs; /app mapped to the
-/// host directory the Dag's <see cref="LocalMountsAnnotation"/> names; K8SFLOW_* and the Dag's env set; the
+/// host directory the Dag's <see cref="K8sFlowApi.Annotations.LocalMounts"/> names; K8SFLOW_* and the Dag's env set; the
 /// $K8SFLOW_OUTPUT file read back as the task's outputs; branch choices and skips as the planner applies them.
 /// </summary>
 internal sealed class MlPipelineLocalRun : IDisposable
 {
-    /// <summary>The annotation this sample proposes for local mode (the lead moves the key to K8sFlowApi).</summary>
-    public const string LocalMountsAnnotation = "k8sflow.io/local-mounts";
-
     private static readonly TimeSpan TaskTimeout = TimeSpan.FromMinutes(2);
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("k8sflow-ml-pipeline-");
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _outputs = new(StringComparer.Ordinal);
@@ -51,7 +48,7 @@ internal sealed class MlPipelineLocalRun : IDisposable
         }
         Dag = loaded.Dags.Single().Resource;
         Graph = DagGraph.Build(Dag.Spec);
-        Mounts = ParseMounts(Dag.Metadata.Annotations?.GetValueOrDefault(LocalMountsAnnotation), Path.GetDirectoryName(manifest)!);
+        Mounts = ParseMounts(Dag.Metadata.Annotations?.GetValueOrDefault(K8sFlowApi.Annotations.LocalMounts), Path.GetDirectoryName(manifest)!);
 
         var resolved = ParamResolver.Resolve(Dag.Spec.Params, runParams);
         if (!resolved.Succeeded)
