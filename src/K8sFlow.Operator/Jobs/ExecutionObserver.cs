@@ -56,7 +56,9 @@ public static class ExecutionObserver
         var started = terminated?.StartedAt ?? main?.State?.Running?.StartedAt ?? pod?.Status?.StartTime ?? job.Status?.StartTime;
         var execution = new TaskExecution(taskName, tryNumber, meta.Name, ExecutionPhase.Pending, StartTime: started);
 
-        var running = pod?.Status?.Phase == "Running" || main?.State?.Running is not null;
+        // A container that has run is this attempt running until the Job's verdict arrives: the Job controller
+        // writes its conditions after the pod finishes, and the task must not look queued again meanwhile.
+        var running = pod?.Status?.Phase is "Running" or "Succeeded" or "Failed" || main?.State?.Running is not null || terminated is not null;
         var live = running ? execution with { Phase = ExecutionPhase.Running } : execution;
         var conditions = job.Status?.Conditions ?? [];
         var succeeded = conditions.FirstOrDefault(c => c.Status == ConditionTrue && c.Type is "Complete" or "SuccessCriteriaMet");

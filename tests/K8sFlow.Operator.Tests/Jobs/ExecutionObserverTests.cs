@@ -103,6 +103,17 @@ public class ExecutionObserverTests
     }
 
     [Theory]
+    [InlineData(0, "Succeeded")]
+    [InlineData(1, "Failed")]
+    public void Observe_ContainerFinishedBeforeTheJobsVerdict_StillRunning(int exitCode, string podPhase)
+    {
+        // The Job controller writes Complete/Failed after the pod ends; until then the task must not look queued again.
+        var pod = PodWith(Terminated(exitCode, exitCode == 0 ? "Completed" : "Error", null), phase: podPhase);
+
+        Observe(JobWith(), [pod])!.Phase.Should().Be(ExecutionPhase.Running);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Observe_NoPodYetOrPodWaiting_Pending(bool withWaitingPod)
