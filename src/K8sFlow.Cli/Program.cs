@@ -15,6 +15,13 @@ public partial class Program
         CrdsCommand.Create(),
         OperatorCommand.Create(),
         DevCommand.Create(),
+        TriggerCommand.Create(),
+        RunsCommand.Create(),
+        StatusCommand.Create(),
+        LogsCommand.Create(),
+        PatchCommands.Pause(),
+        PatchCommands.Unpause(),
+        PatchCommands.Cancel(),
     };
 
     /// <summary>
