@@ -22,6 +22,7 @@ public partial class Program
         PatchCommands.Pause(),
         PatchCommands.Unpause(),
         PatchCommands.Cancel(),
+        BackfillCommand.Create(),
     };
 
     /// <summary>
