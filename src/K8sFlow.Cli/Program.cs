@@ -23,6 +23,7 @@ public partial class Program
         PatchCommands.Unpause(),
         PatchCommands.Cancel(),
         BackfillCommand.Create(),
+        ClearCommand.Create(),
     };
 
     /// <summary>
