@@ -78,6 +78,20 @@ public sealed class Day2CommandTests
     }
 
     [Fact]
+    public async Task NamespaceFlag_CommandsLookInThatNamespace()
+    {
+        await using var env = await Day2Environment.StartAsync();
+        await env.CreateDagAsync(Day2Environment.ChainDag("etl", "extract"));
+
+        var elsewhere = await env.CliAsync("trigger", "etl", "-n", "team-a");
+        var here = await env.CliAsync("trigger", "etl", "--namespace", "default");
+
+        elsewhere.ExitCode.Should().Be(2);
+        elsewhere.Error.Should().Contain("Dag etl not found in namespace team-a");
+        here.ExitCode.Should().Be(0, here.Error);
+    }
+
+    [Fact]
     public async Task Runs_ListsEachRunNewestFirst_WithPhaseProgressAndRunId()
     {
         await using var env = await Day2Environment.StartAsync();
@@ -136,6 +150,25 @@ public sealed class Day2CommandTests
         one.OutputLines.Should().Equal("load try 1 ran");
         all.ExitCode.Should().Be(0, all.Error);
         all.OutputLines.Should().Equal("==> extract (try 1, success) <==", "extract try 1 ran", "==> load (try 1, success) <==", "load try 1 ran");
+    }
+
+    [Fact]
+    public async Task LogsFollow_OfARunningTask_StreamsUntilTheContainerEnds()
+    {
+        await using var env = await Day2Environment.StartAsync((task, _) => new SimulatedOutcome
+        {
+            Duration = TimeSpan.FromSeconds(2),
+            LogLines = [$"{task} started", $"{task} done"],
+        });
+        await env.CreateDagAsync(Day2Environment.ChainDag("etl", "extract"));
+        var run = (await env.CliAsync("trigger", "etl")).OutputLines.Single();
+        await env.WaitForRunAsync(run, r => r.Status?.Tasks?.Any(t => t.Name == "extract" && t.State == TaskState.Running) == true, "extract running");
+
+        // Bounded: following must end when the container does, not hang.
+        var result = await env.CliAsync("logs", run, "extract", "-f").WaitAsync(Day2Environment.WaitLimit);
+
+        result.ExitCode.Should().Be(0, result.Error);
+        result.OutputLines.Should().Equal("extract started", "extract done");
     }
 
     [Fact]
