@@ -27,6 +27,8 @@ internal sealed class Day2Environment : IAsyncDisposable
 
     public IKubeClient Client => _environment.Client;
 
+    public string KubeconfigPath => _environment.KubeconfigPath;
+
     public const string Namespace = "default";
 
     /// <summary>
@@ -57,7 +59,7 @@ internal sealed class Day2Environment : IAsyncDisposable
 
     /// <summary>Runs one k8sflow command line against this environment (off the test's thread: commands block).</summary>
     public Task<CliRunner.Outcome> CliAsync(params string[] args) =>
-        Task.Run(() => CliRunner.Run([.. args, "--kubeconfig", _environment.KubeconfigPath]));
+        Task.Run(() => CliRunner.Run([.. args, "--kubeconfig", KubeconfigPath]));
 
     public Task<Dag> CreateDagAsync(Dag dag) => Client.CreateAsync(KubeKinds.Dag, dag with
     {
