@@ -1,6 +1,7 @@
 using K8sFlow.Core;
 using K8sFlow.Core.Api;
 using K8sFlow.Kubernetes.Models;
+using K8sFlow.LocalCluster.JobRunner;
 
 namespace K8sFlow.Cli.Tests.Day2;
 
@@ -63,6 +64,22 @@ public sealed class BackfillCommandTests
         result.ExitCode.Should().Be(0, result.Error);
         var again = await env.WaitForRunAsync(RunName(1), r => r.Status?.Phase == RunPhase.Succeeded, "Succeeded again");
         again.Metadata.Uid.Should().NotBe(first.Metadata.Uid, "the date was re-run as a new run of the same name");
+    }
+
+    [Fact]
+    public async Task Backfill_MaxActiveRuns_CreatesTheNextRunOnlyOnceASlotIsFree()
+    {
+        // Each task takes a second, so a backfill that did not wait would return with its runs still unfinished.
+        await using var env = await Day2Environment.StartAsync((_, _) => new SimulatedOutcome { Duration = TimeSpan.FromSeconds(1) });
+        await env.CreateDagAsync(Daily());
+
+        var result = await env.CliAsync("backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-03", "--max-active-runs", "1");
+        var runs = (await env.RunsAsync("daily")).ToDictionary(r => r.Metadata.Name!);
+
+        result.ExitCode.Should().Be(0, result.Error);
+        runs.Keys.Should().BeEquivalentTo([RunName(1), RunName(2), RunName(3)]);
+        runs[RunName(1)].Status!.Phase.Should().Be(RunPhase.Succeeded, "run 2 was created only after run 1 finished");
+        runs[RunName(2)].Status!.Phase.Should().Be(RunPhase.Succeeded, "run 3 was created only after run 2 finished");
     }
 
     [Theory]
