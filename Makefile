@@ -56,7 +56,8 @@ restore: deps
 
 build: restore
 	@$(DOTNET) publish $(CLI_PROJECT) -c $(CONFIG) -o $(BIN) --no-restore -v quiet
-	@echo "built $(K8SFLOW)"
+	@printf '#!/bin/sh\n# kubectl plugin: `kubectl dag ARGS` runs `k8sflow ARGS`.\nexec "$$(dirname "$$(readlink -f "$$0")")/k8sflow" "$$@"\n' > $(BIN)/kubectl-dag && chmod +x $(BIN)/kubectl-dag
+	@echo "built $(K8SFLOW) (and $(BIN)/kubectl-dag: put $(BIN) on PATH for kubectl dag ...)"
 
 # TRX files go to each test project's own TestResults/ (one shared folder would let projects that
 # finish in the same second overwrite each other's file).

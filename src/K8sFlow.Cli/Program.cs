@@ -16,6 +16,15 @@ public partial class Program
         OperatorCommand.Create(),
         DevCommand.Create(),
         RunCommand.Create(),
+        TriggerCommand.Create(),
+        RunsCommand.Create(),
+        StatusCommand.Create(),
+        LogsCommand.Create(),
+        PatchCommands.Pause(),
+        PatchCommands.Unpause(),
+        PatchCommands.Cancel(),
+        BackfillCommand.Create(),
+        ClearCommand.Create(),
     };
 
     /// <summary>

@@ -43,6 +43,21 @@ public sealed record DagRunSpec
 
     [Description("Set true to cancel the run (Airflow: mark the run failed): its running Jobs are deleted, running and queued tasks become failed, pending tasks skipped, and the run ends Failed with reason Cancelled.")]
     public bool? Cancel { get; init; }
+
+    [Description("Clear tasks to run them again (Airflow clear, spec §12): the named tasks go back to none with a fresh retry budget and a finished run resumes. Applied once per requestId; set a new requestId to clear again. `k8sflow clear` writes it.")]
+    public ClearRequest? Clear { get; init; }
+}
+
+[Description("A request to clear task instances, applied once per requestId.")]
+public sealed record ClearRequest
+{
+    [Description("Any unique value (e.g. a timestamp); the controller records the last one it applied in status.clearedRequestId.")]
+    [Required]
+    public string RequestId { get; init; } = "";
+
+    [Description("The tasks to clear (the selection is already expanded: downstream/upstream/only-failed are resolved by the client).")]
+    [Required]
+    public List<string> Tasks { get; init; } = [];
 }
 
 /// <summary>Run phases use Kubernetes style; task states use Airflow's names (see <see cref="TaskState"/>).</summary>
@@ -116,6 +131,9 @@ public sealed record DagRunStatus
 
     [Description("The Dag's metadata.generation when the run pinned its spec.")]
     public long? DagGeneration { get; init; }
+
+    [Description("The spec.clear.requestId last applied (each clear request is applied exactly once).")]
+    public string? ClearedRequestId { get; init; }
 }
 
 [Description("State of one task instance in this run.")]
@@ -133,6 +151,10 @@ public sealed record TaskInstanceStatus
     [Range(0, int.MaxValue)]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int TryNumber { get; init; }
+    [Description("Tries made before the task was last cleared: retries count from there, while try numbers (and Job names) keep increasing.")]
+    [Range(0, int.MaxValue)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ClearedTries { get; init; }
     [Description("The batch/v1 Job of the current attempt.")]
     public string? Job { get; init; }
     [Description("When the task became ready to run (dependencies met).")]

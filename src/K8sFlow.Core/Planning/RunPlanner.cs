@@ -324,9 +324,11 @@ public static class RunPlanner
         private void Fail(int i, int tryNumber, DateTimeOffset endTime, string message)
         {
             var policy = _policies[i];
-            if (policy.MayRetry(tryNumber))
+            // A clear gives a fresh retry budget: count the tries made since (spec §12).
+            var triesSinceClear = tryNumber - _tasks[i].ClearedTries;
+            if (policy.MayRetry(triesSinceClear))
             {
-                var next = endTime + policy.RetryWait(tryNumber, _input.DagName, _names[i], _input.LogicalDate);
+                var next = endTime + policy.RetryWait(triesSinceClear, _input.DagName, _names[i], _input.LogicalDate);
                 _tasks[i] = _tasks[i] with
                 {
                     State = TaskState.UpForRetry,

@@ -154,6 +154,11 @@ public sealed class DagRunController : IOperatorController, IDisposable
             status = pin.Status!;
         }
 
+        if (run.Spec.Clear is { } clear)
+        {
+            // Core applies each request once (status records it); the write below carries the cleared tasks.
+            status = RunClearing.Apply(status, clear);
+        }
         var spec = status.DagSpec!;
         var dag = _cache.Dags.Get(run.Metadata.Namespace, run.Spec.DagName);
         var admission = status.Phase is null or RunPhase.Queued ? _admission.Decide(run, spec, dag, now) : Admission.Start;

@@ -109,6 +109,7 @@ internal static class FullManifests
             DataIntervalEnd = T0.AddDays(1),
             RunAfter = T0.AddDays(1),
             Cancel = false,
+            Clear = new ClearRequest { RequestId = "2026-01-02T08:00:00Z", Tasks = ["model_evaluation"] },
         },
         Status = new()
         {
@@ -126,11 +127,12 @@ internal static class FullManifests
             Params = new() { ["dataset"] = "iris" },
             DagSpec = Dag.Spec,
             DagGeneration = 3,
+            ClearedRequestId = "2026-01-02T08:00:00Z",
             Tasks =
             [
                 new()
                 {
-                    Name = "model_evaluation", State = TaskState.UpstreamFailed, TryNumber = 2,
+                    Name = "model_evaluation", State = TaskState.UpstreamFailed, TryNumber = 2, ClearedTries = 1,
                     Job = "ml-pipeline-scheduled-20260101t020000-model-evaluation-2",
                     ReadyTime = T0, StartTime = T0, EndTime = T0, NextTryTime = T0, ExitCode = 1,
                     Message = "exit 1", Reason = "upstream failed", Outputs = new() { ["accuracy"] = "0.93" },

@@ -4,7 +4,7 @@ using K8sFlow.Core.Scheduling;
 namespace K8sFlow.Operator.Controllers.Dags;
 
 /// <summary>Turns a <see cref="PlannedRun"/> of Core's timetable into the DagRun object to create.</summary>
-internal static class ScheduledRuns
+public static class ScheduledRuns
 {
     /// <summary>
     /// The DagRun for <paramref name="planned"/>: named <see cref="PlannedRun.DagRunName"/> (deterministic, so

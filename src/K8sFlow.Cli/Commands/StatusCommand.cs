@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using K8sFlow.Cli.Cluster;
+using K8sFlow.Core.Api;
+using K8sFlow.Kubernetes.Models;
+
+namespace K8sFlow.Cli.Commands;
+
+/// <summary><c>k8sflow status RUN</c>: the run's phase, its task table (task, state, try, start, duration, reason) and conditions.</summary>
+public static class StatusCommand
+{
+    public static readonly IReadOnlyList<string> TaskHeaders = ["task", "state", "try", "start", "duration", "reason"];
+
+    public static Command Create()
+    {
+        var cluster = new ClusterOptions();
+        var runName = new Argument<string>("run") { Description = "The DagRun's name" };
+        var command = cluster.AddTo(new Command("status", "Show a DagRun's tasks and conditions") { runName });
+        cluster.SetAction(command, async (parse, session, cancellationToken) =>
+        {
+            var name = parse.GetValue(runName)!;
+            var run = await session.Client.TryGetAsync(KubeKinds.DagRun, session.Namespace, name, cancellationToken);
+            if (run is null)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"k8sflow status: DagRun {name} not found in namespace {session.Namespace}");
+                return ExitCodes.Invalid;
+            }
+            Write(run, DateTimeOffset.UtcNow, parse.InvocationConfiguration.Output);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static void Write(DagRun run, DateTimeOffset now, TextWriter output)
+    {
+        var status = run.Status;
+        output.WriteLine($"DagRun {run.Metadata.Name} (Dag {run.Spec.DagName}, {status?.RunId ?? "no run id yet"})");
+        output.WriteLine($"Phase: {status?.Phase?.ToString() ?? "Pending"}   Progress: {status?.Progress ?? "-"}   " +
+            $"Duration: {TextTable.Duration(status?.StartTime, status?.EndTime, now)}");
+        output.WriteLine();
+        TextTable.Write(output, TaskHeaders, TaskNames(run).Select(task =>
+        {
+            var instance = status?.Tasks?.FirstOrDefault(t => t.Name == task) ?? new TaskInstanceStatus { Name = task };
+            return (IReadOnlyList<string>)
+            [
+                task,
+                StateName(instance.State),
+                instance.TryNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                TextTable.Time(instance.StartTime),
+                TextTable.Duration(instance.StartTime, instance.EndTime, now),
+                instance.Reason ?? instance.Message ?? "",
+            ];
+        }));
+        if (status?.Conditions is { Count: > 0 } conditions)
+        {
+            output.WriteLine();
+            TextTable.Write(output, ["condition", "status", "reason", "message"],
+                conditions.Select(c => (IReadOnlyList<string>)[c.Type, c.Status, c.Reason ?? "", c.Message ?? ""]));
+        }
+    }
+
+    /// <summary>Airflow's name of a state, as status carries it (up_for_retry).</summary>
+    public static string StateName(TaskState state) => JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
+
+    /// <summary>The tasks in the pinned Dag's order, then any status entry the spec does not name.</summary>
+    private static IEnumerable<string> TaskNames(DagRun run)
+    {
+        var fromSpec = run.Status?.DagSpec?.Tasks.Select(t => t.Name) ?? [];
+        var fromStatus = run.Status?.Tasks?.Select(t => t.Name) ?? [];
+        return fromSpec.Concat(fromStatus).Distinct(StringComparer.Ordinal);
+    }
+}
