@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using K8sFlow.Cli.Cluster;
+using K8sFlow.Cli.Graphs;
 using K8sFlow.Core.Api;
 using K8sFlow.Kubernetes.Models;
 
@@ -25,13 +26,15 @@ public static class StatusCommand
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"k8sflow status: DagRun {name} not found in namespace {session.Namespace}");
                 return ExitCodes.Invalid;
             }
-            Write(run, DateTimeOffset.UtcNow, parse.InvocationConfiguration.Output);
+            // Colours only for a person at a terminal (and never with NO_COLOR set, per no-color.org).
+            var colour = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
+            Write(run, DateTimeOffset.UtcNow, parse.InvocationConfiguration.Output, colour);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    public static void Write(DagRun run, DateTimeOffset now, TextWriter output)
+    public static void Write(DagRun run, DateTimeOffset now, TextWriter output, bool colour = false)
     {
         var status = run.Status;
         output.WriteLine($"DagRun {run.Metadata.Name} (Dag {run.Spec.DagName}, {status?.RunId ?? "no run id yet"})");
@@ -51,6 +54,18 @@ public static class StatusCommand
                 instance.Reason ?? instance.Message ?? "",
             ];
         }));
+        if (status?.DagSpec is { } spec)
+        {
+            // The graph with each task's state, coloured like Airflow's graph view (green success, red failed...).
+            output.WriteLine();
+            var states = (status.Tasks ?? []).ToDictionary(t => t.Name, t => t.State, StringComparer.Ordinal);
+            output.Write(GraphRenderer.Ascii(new Dag { Metadata = new ObjectMeta { Name = run.Spec.DagName }, Spec = spec }, task =>
+            {
+                var state = states.GetValueOrDefault(task);
+                var text = $"{task} ({StateName(state)})";
+                return colour ? $"\u001b[{AnsiColour(state)}m{text}\u001b[0m" : text;
+            }));
+        }
         if (status?.Conditions is { Count: > 0 } conditions)
         {
             output.WriteLine();
@@ -58,6 +73,18 @@ public static class StatusCommand
                 conditions.Select(c => (IReadOnlyList<string>)[c.Type, c.Status, c.Reason ?? "", c.Message ?? ""]));
         }
     }
+
+    /// <summary>ANSI SGR colour of a state, after Airflow's graph view.</summary>
+    private static string AnsiColour(TaskState state) => state switch
+    {
+        TaskState.Success => "32",                                  // green
+        TaskState.Failed or TaskState.UpstreamFailed => "31",       // red
+        TaskState.Running => "92",                                  // light green
+        TaskState.Queued or TaskState.Scheduled => "90;1",          // bold grey
+        TaskState.UpForRetry or TaskState.UpForReschedule => "33",  // yellow
+        TaskState.Skipped => "95",                                  // pink
+        _ => "37",                                                  // none, removed: white
+    };
 
     /// <summary>Airflow's name of a state, as status carries it (up_for_retry).</summary>
     public static string StateName(TaskState state) => JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());

@@ -29,8 +29,9 @@ public static class GraphRenderer
     /// <summary>
     /// One line per task, layer by layer (a task's layer is its longest path from a root), indented by layer:
     /// <c>check_accuracy [branch] -> model_registry, notify_low_accuracy</c>.
+    /// <paramref name="label"/> dresses each task's own name (e.g. with its state in a run); downstream names stay plain.
     /// </summary>
-    public static string Ascii(Dag dag)
+    public static string Ascii(Dag dag, Func<string, string>? label = null)
     {
         var model = Model.Of(dag);
         var graph = model.Graph;
@@ -45,7 +46,7 @@ public static class GraphRenderer
         text.Append("dag ").Append(dag.Metadata.Name).Append(" (").Append(count).Append(count == 1 ? " task" : " tasks").AppendLine(")");
         foreach (var task in order.OrderBy(t => layer[t]))
         {
-            text.Append(' ', 2 * layer[task]).Append(task).Append(model.Marks(task, " [", "]"));
+            text.Append(' ', 2 * layer[task]).Append(label is null ? task : label(task)).Append(model.Marks(task, " [", "]"));
             if (graph.Downstream[task].Count > 0)
             {
                 text.Append(" -> ").AppendJoin(", ", graph.Downstream[task]);

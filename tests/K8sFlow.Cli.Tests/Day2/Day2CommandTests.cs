@@ -123,6 +123,11 @@ public sealed class Day2CommandTests
         rows.Should().Contain(r => r[0] == "load" && r[1] == "failed" && r[2] == "1");
         rows.Should().Contain(r => r[0] == "report" && r[1] == "upstream_failed");
         result.Output.Should().Contain("Phase: Failed").And.Contain("CONDITION");
+        // The graph with states (uncoloured: the output is not a terminal).
+        result.Output.Should().Contain("extract (success) -> load\n")
+            .And.Contain("  load (failed) -> report\n")
+            .And.Contain("    report (upstream_failed)\n")
+            .And.NotContain("\u001b[");
     }
 
     [Fact]
