@@ -264,8 +264,11 @@ public static class JobFactory
             return new MergedPodSpec(podSpec, null);
         }
         JsonNode? node = JsonSerializer.SerializeToNode(podSpec, KubeJson.Options);
-        node = JsonMergePatch.Apply(node, defaults);
-        node = JsonMergePatch.Apply(node, task);
+        // An absent level merges nothing (a null patch would replace the whole pod spec with null).
+        foreach (var patch in new[] { defaults, task }.OfType<JsonObject>())
+        {
+            node = JsonMergePatch.Apply(node, patch);
+        }
         // The podTemplate is the user's free-form JSON: a wrongly typed field surfaces as the deserializer's error.
         try
         {

@@ -265,6 +265,22 @@ public class JobFactoryTests
         ((string?)pod["containers"]![0]!["name"]).Should().Be("main");
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Build_PodTemplateOnOneLevelOnly_MergesIntoTheFullPodSpec(bool onDefaults, bool onTask)
+    {
+        var template = JsonNode.Parse("""{"nodeSelector": {"pool": "gpu"}}""")!.AsObject();
+        var defaults = new TaskDefaults { Image = "python:3.12", PodTemplate = onDefaults ? template : null };
+        var task = new TaskSpec { Name = "train", PodTemplate = onTask ? template : null };
+
+        var job = Build(task, defaults);
+
+        MainContainer(job).Image.Should().Be("python:3.12");
+        job.Spec.Template.Spec.RestartPolicy.Should().Be("Never");
+        job.Spec.Template.Spec.NodeSelector.Should().Equal(new Dictionary<string, string> { ["pool"] = "gpu" });
+    }
+
     [Fact]
     public void Build_PodTemplateOfTheWrongShape_FailsNamingTaskAndField()
     {
