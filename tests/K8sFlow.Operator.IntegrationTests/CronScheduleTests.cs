@@ -29,13 +29,13 @@ public sealed class CronScheduleTests
         }));
 
         // Ten hours are due at 10:30; without catch-up only the newest runs.
-        await cluster.WaitForDagAsync("hourly", d => d.Status?.NextRunTime == At(11), "next run at 11:00");
+        await PassDoneAsync(cluster, newestRun: 10, nextRun: 11);
         ScheduledRuns(cluster).Should().Equal(RunAt(10));
 
         // The controller waits on the clock for 11:00.
         await clock.WaitForTimerDueInAsync(TimeSpan.FromMinutes(30));
         clock.Advance(TimeSpan.FromMinutes(30));
-        await cluster.WaitForDagAsync("hourly", d => d.Status?.NextRunTime == At(12), "next run at 12:00");
+        await PassDoneAsync(cluster, newestRun: 11, nextRun: 12);
         ScheduledRuns(cluster).Should().Equal(RunAt(10), RunAt(11));
         var uids = cluster.View.DagRuns.List().ToDictionary(r => r.Metadata.Name!, r => r.Metadata.Uid);
 
@@ -44,13 +44,24 @@ public sealed class CronScheduleTests
         clock.Advance(TimeSpan.FromHours(3));
         await cluster.StartOperatorAsync(time: clock);
 
-        var dag = await cluster.WaitForDagAsync("hourly", d => d.Status?.NextRunTime == At(15), "next run at 15:00");
+        var dag = await PassDoneAsync(cluster, newestRun: 14, nextRun: 15);
         dag.Status!.LastScheduledLogicalDate.Should().Be(At(14));
         ScheduledRuns(cluster).Should().Equal(RunAt(10), RunAt(11), RunAt(14));
-        cluster.DagRunsCreated.Should().Be(3, "no run was created twice");
+        (await cluster.DagRunsCreatedAsync(atLeast: 3)).Should().Be(3, "no run was created twice");
         cluster.View.DagRuns.List().Where(r => uids.ContainsKey(r.Metadata.Name!))
             .Should().OnlyContain(r => r.Metadata.Uid == uids[r.Metadata.Name!], "the runs from before the restart were left alone");
         cluster.View.Run(RunAt(14))!.Spec.LogicalDate.Should().Be(At(14));
+    }
+
+    /// <summary>
+    /// Waits until a scheduling pass is done: the Dag's status names the next run, and the view shows the newest run
+    /// (the runs are created before the status is written, and older ones before newer ones).
+    /// </summary>
+    private static async Task<Dag> PassDoneAsync(OperatorCluster cluster, int newestRun, int nextRun)
+    {
+        var dag = await cluster.WaitForDagAsync("hourly", d => d.Status?.NextRunTime == At(nextRun), $"next run at {nextRun}:00");
+        await cluster.View.WaitForAsync(() => cluster.View.Run(RunAt(newestRun)), $"run {RunAt(newestRun)}");
+        return dag;
     }
 
     private static IReadOnlyList<string> ScheduledRuns(OperatorCluster cluster) =>

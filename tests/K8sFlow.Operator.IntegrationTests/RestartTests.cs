@@ -58,7 +58,7 @@ public sealed class RestartTests
         OperatorCluster.TasksOf(finished).Values.Should().OnlyContain(t => t.State == TaskState.Success && t.TryNumber == 1);
         cluster.View.JobsOf("etl-1").Select(j => j.Metadata.Name).Should().BeEquivalentTo(
             new[] { "extract", "transform", "load" }.Select(task => Names.TaskJobName("etl-1", task, 1)));
-        cluster.JobsCreated.Should().Be(3, "each attempt's Job is created once");
+        (await cluster.JobsCreatedAsync(atLeast: 3)).Should().Be(3, "each attempt's Job is created once");
         cluster.View.JobsRecreated.Should().BeEmpty();
         tasks.Starts.Select(s => (s.TaskLabel, s.TryNumber)).Should().BeEquivalentTo([("extract", 1), ("transform", 1), ("load", 1)]);
     }

@@ -31,7 +31,7 @@ public sealed class RetryTests
         OperatorCluster.TasksOf(run)["report"].State.Should().Be(TaskState.UpstreamFailed);
         cluster.View.JobsOf("retrying-1").Select(j => j.Metadata.Name).Should()
             .Equal(Names.TaskJobName("retrying-1", "flaky", 1), Names.TaskJobName("retrying-1", "flaky", 2), Names.TaskJobName("retrying-1", "flaky", 3));
-        cluster.JobsCreated.Should().Be(3);
+        (await cluster.JobsCreatedAsync(atLeast: 3)).Should().Be(3);
         tasks.Starts.Select(s => s.TryNumber).Should().Equal(1, 2, 3);
     }
 }

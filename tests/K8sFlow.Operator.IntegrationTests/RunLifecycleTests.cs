@@ -32,7 +32,7 @@ public sealed class RunLifecycleTests
         states["publish"].State.Should().Be(TaskState.Skipped);
         var trainJob = Names.TaskJobName("pipeline-1", "train", 1);
         await cluster.View.WaitForAsync(() => cluster.View.Jobs.Get(OperatorCluster.Ns, trainJob) is null ? trainJob : null, $"Job {trainJob} deleted");
-        cluster.JobsCreated.Should().Be(2, "publish never ran");
+        (await cluster.JobsCreatedAsync(atLeast: 2)).Should().Be(2, "publish never ran");
         var failed = await cluster.View.WaitForAsync(() => cluster.View.EventsOf("pipeline-1").FirstOrDefault(e => e.Reason == DagRunEventReasons.TaskFailed), "a TaskFailed event");
         failed.Message.Should().Be("task train failed at try 1: cancelled");
     }

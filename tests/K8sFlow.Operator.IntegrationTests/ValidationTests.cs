@@ -33,7 +33,7 @@ public sealed class ValidationTests
         warning.Reason.Should().Be("Invalid");
         // The controller decides on runs before it writes the condition: had it created one, it would exist by now.
         cluster.View.DagRuns.List().Should().BeEmpty();
-        cluster.DagRunsCreated.Should().Be(0);
+        (await cluster.DagRunsCreatedAsync(atLeast: 0)).Should().Be(0);
     }
 
     [Fact]
@@ -56,6 +56,6 @@ public sealed class ValidationTests
         condition.Message.Should().Contain("threshold");
         run.Status.Tasks.Should().BeNullOrEmpty();
         cluster.View.JobsOf("trainer-1").Should().BeEmpty();
-        cluster.JobsCreated.Should().Be(0);
+        (await cluster.JobsCreatedAsync(atLeast: 0)).Should().Be(0);
     }
 }

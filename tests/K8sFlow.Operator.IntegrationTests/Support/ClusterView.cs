@@ -62,6 +62,9 @@ public sealed class ClusterView : IAsyncDisposable
     public IReadOnlyList<Event> EventsOf(string name) =>
         [.. Events.List().Where(e => e.InvolvedObject.Name == name).OrderBy(e => e.Metadata.CreationTimestamp).ThenBy(e => e.Metadata.Name, StringComparer.Ordinal)];
 
+    /// <summary>True once the Job <paramref name="name"/> was seen (it may be gone since).</summary>
+    public bool HasSeenJob(string name) => _jobUids.ContainsKey(name);
+
     /// <summary>Job names seen with more than one uid (deleted and created again).</summary>
     public IReadOnlyList<string> JobsRecreated => [.. _jobUids.Where(e => e.Value.Count > 1).Select(e => e.Key)];
 

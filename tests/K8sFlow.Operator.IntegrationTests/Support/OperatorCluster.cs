@@ -54,9 +54,12 @@ public sealed class OperatorCluster : IAsyncDisposable
     {
         tasks ??= new SimulatedTasks();
         var logs = new RecentLogs();
+        ClusterView? view = null;
         var cluster = await TestCluster.StartAsync(options => options with
         {
             JobRunner = new JobRunnerOptions { Mode = JobRunnerMode.Simulated, Simulate = tasks.Decide, Log = line => logs.Add("runner", line) },
+            // The server logs a request just after answering it: waits on request counts wake up then.
+            RequestLog = options.RequestLog + (_ => view?.Changed()),
         });
         KubeClient? client = null;
         try
@@ -64,7 +67,7 @@ public sealed class OperatorCluster : IAsyncDisposable
             client = CreateClient(cluster);
             await InstallCrdsAsync(client);
             await client.CreateAsync(KubeKinds.Namespace, new Namespace { Metadata = new ObjectMeta { Name = Ns } });
-            var view = await ClusterView.StartAsync(client, Ns);
+            view = await ClusterView.StartAsync(client, Ns);
             return new OperatorCluster(cluster, tasks, logs, client, view);
         }
         catch
@@ -163,7 +166,9 @@ public sealed class OperatorCluster : IAsyncDisposable
         DagRun? seen = null;
         try
         {
-            seen = await View.WaitForAsync(() => View.Run(name) is { } run && (condition(run) || IsFinished(run)) ? run : null, $"run {name}: {what}");
+            // The view watches runs and Jobs on two streams: the answer waits until the view has seen every Job the run names.
+            seen = await View.WaitForAsync(() => View.Run(name) is { } run && (condition(run) || IsFinished(run))
+                && (run.Status?.Tasks ?? []).All(t => t.Job is null || View.HasSeenJob(t.Job)) ? run : null, $"run {name}: {what}");
             return condition(seen) ? seen : throw new TimeoutException($"run {name} finished {seen.Status?.Phase} without {what}");
         }
         catch (TimeoutException e)
@@ -193,21 +198,32 @@ public sealed class OperatorCluster : IAsyncDisposable
     public static IReadOnlyDictionary<string, TaskInstanceStatus> TasksOf(DagRun run) =>
         (run.Status?.Tasks ?? []).ToDictionary(t => t.Name, StringComparer.Ordinal);
 
-    /// <summary>How many objects of <paramref name="plural"/> in <see cref="Ns"/> the server created (answered 201) under <paramref name="api"/>.</summary>
-    public int CreatedCount(string api, string plural)
+    /// <summary>
+    /// How many objects of <paramref name="plural"/> in <see cref="Ns"/> the server created (answered 201) under
+    /// <paramref name="api"/>, once that is at least <paramref name="atLeast"/> (the server logs a request just after
+    /// answering it, so the count may trail what a watch shows).
+    /// </summary>
+    public async Task<int> CreatedAsync(string api, string plural, int atLeast)
     {
         var collection = $"{api}/namespaces/{Ns}/{plural}";
-        lock (Cluster.Requests)
+        var count = 0;
+        await View.WaitForAsync(() => (count = Count()) >= atLeast ? collection : null, $"{atLeast} {plural} created");
+        return count;
+
+        int Count()
         {
-            return Cluster.Requests.Count(r => r.Method == "POST" && r.StatusCode == 201 && r.PathAndQuery.Split('?')[0] == collection);
+            lock (Cluster.Requests)
+            {
+                return Cluster.Requests.Count(r => r.Method == "POST" && r.StatusCode == 201 && r.PathAndQuery.Split('?')[0] == collection);
+            }
         }
     }
 
-    /// <summary>Job creates the server answered 201 (an AlreadyExists create is not one).</summary>
-    public int JobsCreated => CreatedCount("/apis/batch/v1", "jobs");
+    /// <summary>Job creates the server answered 201 (an AlreadyExists create is not one), once there are <paramref name="atLeast"/>.</summary>
+    public Task<int> JobsCreatedAsync(int atLeast) => CreatedAsync("/apis/batch/v1", "jobs", atLeast);
 
-    /// <summary>DagRun creates the server answered 201.</summary>
-    public int DagRunsCreated => CreatedCount($"/apis/{K8sFlowApi.ApiVersion}", K8sFlowApi.DagRunPlural);
+    /// <summary>DagRun creates the server answered 201, once there are <paramref name="atLeast"/>.</summary>
+    public Task<int> DagRunsCreatedAsync(int atLeast) => CreatedAsync($"/apis/{K8sFlowApi.ApiVersion}", K8sFlowApi.DagRunPlural, atLeast);
 
     public Task<KubectlResult> KubectlAsync(params string[] args) => Kubectl.RunAsync(Cluster, args);
 
