@@ -52,6 +52,9 @@ public sealed class OperatorCluster : IAsyncDisposable
     /// <summary>A cluster with the CRDs installed and no operator yet.</summary>
     public static async Task<OperatorCluster> StartAsync(SimulatedTasks? tasks = null)
     {
+        // A held simulated task blocks a job runner thread (see TaskHold): keep the pool from starving meanwhile.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), completionPorts);
         tasks ??= new SimulatedTasks();
         var logs = new RecentLogs();
         ClusterView? view = null;
