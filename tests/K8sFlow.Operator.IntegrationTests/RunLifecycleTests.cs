@@ -9,7 +9,7 @@ using static K8sFlow.Operator.Tests.Fakes.TestObjects;
 
 namespace K8sFlow.Operator.IntegrationTests;
 
-/// <summary>What users do to a run while it runs: cancel it, or edit its Dag.</summary>
+/// <summary>What users do to a run while it runs: cancel it, delete it, or edit its Dag.</summary>
 public sealed class RunLifecycleTests
 {
     [Fact]
@@ -35,6 +35,25 @@ public sealed class RunLifecycleTests
         (await cluster.JobsCreatedAsync(atLeast: 2)).Should().Be(2, "publish never ran");
         var failed = await cluster.View.WaitForAsync(() => cluster.View.EventsOf("pipeline-1").FirstOrDefault(e => e.Reason == DagRunEventReasons.TaskFailed), "a TaskFailed event");
         failed.Message.Should().Be("task train failed at try 1: cancelled");
+    }
+
+    [Fact]
+    public async Task RunningRunDeletedWithForegroundCascade_ItsJobsAndWorkspaceGoFirst_NothingNewStarts()
+    {
+        var tasks = new SimulatedTasks().Run("train", TimeSpan.FromMinutes(10));
+        await using var cluster = await OperatorCluster.StartAsync(tasks);
+        await cluster.StartOperatorAsync();
+        await cluster.ApplyAsync(Dag("pipeline", new DagSpec { Workspace = new WorkspaceSpec { Size = "1Gi" }, Tasks = [.. Chain("prepare", "train", "publish")] }));
+        await cluster.CreateAsync(Run("pipeline-1", "pipeline"));
+        await cluster.WaitForRunAsync("pipeline-1", r => OperatorCluster.TasksOf(r).GetValueOrDefault("train")?.State == TaskState.Running, "train running");
+
+        // kubectl returns once the run is gone, and with foreground deletion that is after everything it owns.
+        var deleted = await cluster.KubectlAsync("delete", "dagrun", "pipeline-1", "-n", OperatorCluster.Ns, "--cascade=foreground");
+
+        deleted.ExitCode.Should().Be(0, deleted.ToString());
+        (await cluster.Client.ListAsync(KubeKinds.Job, OperatorCluster.Ns)).Items.Should().BeEmpty();
+        (await cluster.Client.TryGetAsync(KubeKinds.PersistentVolumeClaim, OperatorCluster.Ns, "pipeline-1-workspace")).Should().BeNull();
+        (await cluster.JobsCreatedAsync(atLeast: 2)).Should().Be(2, "publish never started");
     }
 
     [Fact]
