@@ -51,6 +51,12 @@ public sealed class CronScheduleTests
         cluster.View.DagRuns.List().Where(r => uids.ContainsKey(r.Metadata.Name!))
             .Should().OnlyContain(r => r.Metadata.Uid == uids[r.Metadata.Name!], "the runs from before the restart were left alone");
         cluster.View.Run(RunAt(14))!.Spec.LogicalDate.Should().Be(At(14));
+
+        var dags = await cluster.KubectlAsync("get", "dags", "-n", OperatorCluster.Ns);
+        dags.ExitCode.Should().Be(0, dags.ToString());
+        var row = KubectlTable.Parse(dags.Stdout).Single(r => r["NAME"] == "hourly");
+        row["SCHEDULE"].Should().Be("0 * * * *");
+        row["NEXT RUN"].Should().StartWith("2026-01-01T15:00:00");
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace K8sFlow.Operator.IntegrationTests;
 public sealed class MetricsTests
 {
     [Fact]
-    public async Task OperatorHost_AfterARun_MetricsPassPromtoolAndCountTheRunAndItsTasks()
+    public async Task OperatorHost_AfterARun_MetricsPassPromtoolAndCountTheRunAndItsTasks_Ready()
     {
         await using var cluster = await OperatorCluster.StartAsync();
         using var client = OperatorCluster.CreateClient(cluster.Cluster);
@@ -29,10 +29,12 @@ public sealed class MetricsTests
         await cluster.WaitForRunAsync("barrier", r => r.Status?.Conditions?.Any(c => c.Reason == RunRefusals.DagNotFound) == true, "refused: no Dag");
 
         var exposition = await http.GetStringAsync("/metrics");
+        var readiness = await http.GetStringAsync("/readyz");
 
         var check = await ExternalTool.Promtool.RunAsync(["check", "metrics"], exposition);
         check.ExitCode.Should().Be(0, $"promtool check metrics found problems:\n{check.Output}\n--- exposition ---\n{exposition}");
         exposition.Should().Contain($"k8sflow_dagruns{{namespace=\"{OperatorCluster.Ns}\",phase=\"Succeeded\"}} 1\n")
             .And.Contain("k8sflow_task_outcomes_total{outcome=\"success\"} 2\n");
+        readiness.Should().Be("ready: leader, informers synced\n");
     }
 }
