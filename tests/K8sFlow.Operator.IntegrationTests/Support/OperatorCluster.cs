@@ -15,9 +15,9 @@ namespace K8sFlow.Operator.IntegrationTests.Support;
 /// <summary>
 /// The production operator against the local cluster over real HTTPS: a <see cref="LocalClusterServer"/> with a
 /// kubeconfig and the simulated job runner (<see cref="SimulatedTasks"/> decides how pods end), the Dag and DagRun
-/// CRDs created through the API from Core's <see cref="CrdGenerator"/>, the namespace <see cref="Ns"/>, operators started with
+/// CRDs created through the API from Core's <see cref="CrdGenerator"/>, operators started with
 /// <see cref="K8sFlowOperator.Start"/> on their own kubeconfig clients (as separate processes would be), and a
-/// <see cref="ClusterView"/> to wait on. Every object lives in <see cref="Ns"/>.
+/// <see cref="ClusterView"/> to wait on. Every object lives in the namespace <see cref="Ns"/>.
 /// </summary>
 public sealed class OperatorCluster : IAsyncDisposable
 {
