@@ -161,7 +161,9 @@ public sealed class LeaderElector
         var lastRenew = _time.GetUtcNow();
         while (await DelayAsync(_options.RetryPeriod, cancellationToken).ConfigureAwait(false))
         {
-            if (await TryQuietlyAsync(cancellationToken).ConfigureAwait(false))
+            // An attempt that gets no answer must not outlast the deadline: past it, another replica may take the lease.
+            var left = _options.RenewDeadline - (_time.GetUtcNow() - lastRenew);
+            if (left > TimeSpan.Zero && await TryQuietlyAsync(cancellationToken, left).ConfigureAwait(false))
             {
                 lastRenew = _time.GetUtcNow();
             }
@@ -174,11 +176,14 @@ public sealed class LeaderElector
         }
     }
 
-    private async Task<bool> TryQuietlyAsync(CancellationToken cancellationToken)
+    /// <summary>One acquire or renew attempt, given up after <paramref name="limit"/> when set; false on any failure.</summary>
+    private async Task<bool> TryQuietlyAsync(CancellationToken cancellationToken, TimeSpan? limit = null)
     {
+        using var attempt = limit is { } timeout ? new CancellationTokenSource(timeout, _time) : null;
+        using var linked = attempt is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attempt.Token);
         try
         {
-            return await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false);
+            return await TryAcquireOrRenewAsync(linked?.Token ?? cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -555,7 +555,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
             }
             else if (task.State == TaskState.Failed)
             {
-                _logger.LogWarning("Task {Task} failed at try {Try}: {Message}", task.Name, task.TryNumber, task.Message);
+                _logger.LogWarning("Task {Task} failed at try {Try}: {Message}", task.Name, task.TryNumber, task.Message ?? task.Reason);
                 await RecordAsync(run, EventTypes.Warning, DagRunEventReasons.TaskFailed,
                     $"task {task.Name} failed at try {attempt}: {task.Message ?? task.Reason}", cancellationToken).ConfigureAwait(false);
             }

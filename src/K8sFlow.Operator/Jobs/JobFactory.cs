@@ -21,7 +21,8 @@ public sealed record JobBuild(Job? Job, string? Error)
 /// <summary>
 /// Builds the batch/v1 Job of one task attempt (pure). The Dag's defaults apply where the task sets nothing;
 /// command, args and env values are rendered with <see cref="TemplateEngine"/>; the defaults' and then the task's
-/// podTemplate are merged last into the pod spec (JSON merge patch).
+/// podTemplate are merged last into the pod spec (JSON merge patch), except its <c>metadata</c> (labels and
+/// annotations), which goes to the pod's metadata under K8sFlow's own.
 /// </summary>
 public static class JobFactory
 {
@@ -157,7 +158,7 @@ public static class JobFactory
                 ActiveDeadlineSeconds = start.Timeout is { } timeout ? Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)) : null,
                 Template = new PodTemplateSpec
                 {
-                    Metadata = new ObjectMeta { Labels = new(labels), Annotations = new(annotations) },
+                    Metadata = new ObjectMeta { Labels = Over(merged.Labels, labels), Annotations = Over(merged.Annotations, annotations) },
                     Spec = merged.Spec!,
                 },
             },
@@ -256,25 +257,59 @@ public static class JobFactory
             .DistinctBy(e => e.Name);
     }
 
-    private sealed record MergedPodSpec(PodSpec? Spec, string? Error);
+    /// <summary>The pod template after the podTemplates: its spec, and the pod labels and annotations they add.</summary>
+    private sealed record MergedPodTemplate(PodSpec? Spec, Dictionary<string, string>? Labels, Dictionary<string, string>? Annotations, string? Error)
+    {
+        public static MergedPodTemplate Failure(string error) => new(null, null, null, error);
+    }
 
-    private static MergedPodSpec MergePodTemplate(PodSpec podSpec, JsonObject? defaults, JsonObject? task)
+    /// <summary>The keys of a podTemplate's <c>metadata</c>: what a task pod may carry besides K8sFlow's own.</summary>
+    private static readonly string[] PodMetadataFields = ["labels", "annotations"];
+
+    private static MergedPodTemplate MergePodTemplate(PodSpec podSpec, JsonObject? defaults, JsonObject? task)
     {
         if (defaults is null && task is null)
         {
-            return new MergedPodSpec(podSpec, null);
+            return new MergedPodTemplate(podSpec, null, null, null);
         }
-        JsonNode? node = JsonSerializer.SerializeToNode(podSpec, KubeJson.Options);
-        node = JsonMergePatch.Apply(node, defaults);
-        node = JsonMergePatch.Apply(node, task);
+        var node = JsonSerializer.SerializeToNode(podSpec, KubeJson.Options)!.AsObject();
+        // An absent level merges nothing (a null patch would replace the whole pod spec with null).
+        foreach (var patch in new[] { defaults, task }.OfType<JsonObject>())
+        {
+            node = JsonMergePatch.Apply(node, patch)!.AsObject();
+        }
+        // metadata is the pod's, not a pod spec field (sidecar injection, scrape annotations...).
+        var metadata = node["metadata"];
+        node.Remove("metadata");
+        if (metadata is not (null or JsonObject))
+        {
+            return MergedPodTemplate.Failure("metadata: expected an object with labels and/or annotations");
+        }
+        if (metadata?.AsObject().Select(p => p.Key).FirstOrDefault(key => !PodMetadataFields.Contains(key)) is { } other)
+        {
+            return MergedPodTemplate.Failure($"metadata.{other}: only metadata.labels and metadata.annotations apply to task pods");
+        }
         // The podTemplate is the user's free-form JSON: a wrongly typed field surfaces as the deserializer's error.
         try
         {
-            return new MergedPodSpec(node.Deserialize<PodSpec>(KubeJson.Options), null);
+            return new MergedPodTemplate(node.Deserialize<PodSpec>(KubeJson.Options),
+                metadata?["labels"]?.Deserialize<Dictionary<string, string>>(KubeJson.Options),
+                metadata?["annotations"]?.Deserialize<Dictionary<string, string>>(KubeJson.Options), null);
         }
         catch (JsonException e)
         {
-            return new MergedPodSpec(null, e.Message);
+            return MergedPodTemplate.Failure(e.Message);
         }
+    }
+
+    /// <summary><paramref name="added"/> with K8sFlow's own entries over them (selectors and the controller rely on those).</summary>
+    private static Dictionary<string, string> Over(Dictionary<string, string>? added, Dictionary<string, string> own)
+    {
+        var merged = new Dictionary<string, string>(added ?? [], StringComparer.Ordinal);
+        foreach (var (key, value) in own)
+        {
+            merged[key] = value;
+        }
+        return merged;
     }
 }

@@ -75,6 +75,27 @@ public sealed class LeaderElectorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task LeaderUnanswered_GivesUpItsRenewalAtTheDeadline_OneLeaderAtATime()
+    {
+        var a = StartCandidate("a");
+        await a.Started.Task.WaitAsync(TestWait.Bound);
+        var b = StartCandidate("b");
+        await StepAsync();
+        await ParkedAsync();
+        a.Unanswered = true;
+        var lastRenew = _time.GetUtcNow();
+
+        while (!b.Started.Task.IsCompleted)
+        {
+            await StepAsync();
+        }
+
+        (a.StoppedAt - lastRenew).Should().Be(TimeSpan.FromSeconds(10), "a request without an answer ends at the renew deadline");
+        _maxLeaders.Should().Be(1, "a stopped leading before b started");
+        _store[LeasePath]!["spec"]!["holderIdentity"]!.GetValue<string>().Should().Be("b");
+    }
+
+    [Fact]
     public async Task LeaderCancelled_ReleasesLease_OtherTakesOverAtNextRetry()
     {
         var a = StartCandidate("a");
@@ -196,9 +217,19 @@ public sealed class LeaderElectorTests : IAsyncDisposable
     private Candidate StartCandidate(string identity)
     {
         var candidate = new Candidate();
-        var client = _store.Client(_ => candidate.Partitioned
-            ? throw new HttpRequestException(HttpRequestError.ConnectionError, "network partition")
-            : null);
+        var client = new FakeHttpHandler(async (request, cancellationToken) =>
+        {
+            if (candidate.Partitioned)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, "network partition");
+            }
+            if (candidate.Unanswered)
+            {
+                // A partition that drops packets: no answer until the caller gives up.
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            return _store.Handle(request);
+        }).Client();
         candidate.Elector = new LeaderElector(client, Options(identity) with
         {
             OnStartedLeading = async token =>
@@ -263,6 +294,7 @@ public sealed class LeaderElectorTests : IAsyncDisposable
         public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public List<string> NewLeaders { get; } = [];
         public volatile bool Partitioned;
+        public volatile bool Unanswered;
         public DateTimeOffset? StoppedAt { get; set; }
         public bool LeadingTokenCancelled { get; set; }
     }

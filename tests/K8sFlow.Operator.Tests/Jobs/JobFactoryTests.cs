@@ -265,6 +265,60 @@ public class JobFactoryTests
         ((string?)pod["containers"]![0]!["name"]).Should().Be("main");
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Build_PodTemplateOnOneLevelOnly_MergesIntoTheFullPodSpec(bool onDefaults, bool onTask)
+    {
+        var template = JsonNode.Parse("""{"nodeSelector": {"pool": "gpu"}}""")!.AsObject();
+        var defaults = new TaskDefaults { Image = "python:3.12", PodTemplate = onDefaults ? template : null };
+        var task = new TaskSpec { Name = "train", PodTemplate = onTask ? template : null };
+
+        var job = Build(task, defaults);
+
+        MainContainer(job).Image.Should().Be("python:3.12");
+        job.Spec.Template.Spec.RestartPolicy.Should().Be("Never");
+        job.Spec.Template.Spec.NodeSelector.Should().Equal(new Dictionary<string, string> { ["pool"] = "gpu" });
+    }
+
+    [Fact]
+    public void Build_PodTemplateMetadata_LabelsAndAnnotationsGoOnThePod_K8sFlowsOwnWin()
+    {
+        var defaults = new TaskDefaults
+        {
+            Image = "python:3.12",
+            PodTemplate = JsonNode.Parse("""{"metadata": {"annotations": {"sidecar.istio.io/inject": "false"}}}""")!.AsObject(),
+        };
+        var task = new TaskSpec
+        {
+            Name = "train",
+            PodTemplate = JsonNode.Parse("""
+                {"metadata": {"labels": {"team": "ml", "k8sflow.io/task": "other"}, "annotations": {"prometheus.io/scrape": "true"}},
+                 "nodeSelector": {"pool": "gpu"}}
+                """)!.AsObject(),
+        };
+
+        var job = Build(task, defaults);
+
+        var pod = job.Spec.Template;
+        pod.Metadata!.Labels.Should().Contain("team", "ml").And.Contain(K8sFlowApi.Labels.Task, "train");
+        pod.Metadata.Annotations.Should().Contain("sidecar.istio.io/inject", "false").And.Contain("prometheus.io/scrape", "true")
+            .And.Contain(K8sFlowApi.Annotations.TaskName, "train");
+        pod.Spec.NodeSelector.Should().Equal(new Dictionary<string, string> { ["pool"] = "gpu" });
+        pod.Spec.AdditionalFields.Should().BeNull("metadata is not a pod spec field");
+        job.Metadata.Labels.Should().NotContainKey("team", "the podTemplate shapes the pod, not the Job");
+    }
+
+    [Theory]
+    [InlineData("""{"metadata": {"name": "fixed"}}""", "task train: podTemplate: metadata.name: only metadata.labels and metadata.annotations apply to task pods")]
+    [InlineData("""{"metadata": "x"}""", "task train: podTemplate: metadata: expected an object with labels and/or annotations")]
+    public void Build_PodTemplateMetadataBeyondLabelsAndAnnotations_FailsNamingTheField(string template, string error)
+    {
+        var task = new TaskSpec { Name = "train", PodTemplate = JsonNode.Parse(template)!.AsObject() };
+
+        BuildResult(task).Error.Should().Be(error);
+    }
+
     [Fact]
     public void Build_PodTemplateOfTheWrongShape_FailsNamingTaskAndField()
     {
