@@ -9,6 +9,7 @@ using K8sFlow.LocalCluster.JobRunner;
 using K8sFlow.LocalCluster.Tests.Support;
 using K8sFlow.Operator.Hosting;
 using K8sFlow.Operator.Tests.Fakes;
+using K8sFlow.Tests.Shared;
 
 namespace K8sFlow.Operator.IntegrationTests.Support;
 
