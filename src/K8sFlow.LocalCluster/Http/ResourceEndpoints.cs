@@ -94,36 +94,37 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
 
     private async Task CreateAsync(HttpContext context, ApiPath path, ResourceDefinition definition)
     {
-        var (body, error) = await ReadObjectAsync(context);
-        if (error is not null)
+        if (await ReadWriteRequestAsync(context, path) is not var (body, options))
         {
-            await HttpIo.WriteStatusAsync(context, error);
             return;
         }
-        var options = WriteOptions(context, path);
-        if (!options.IsSuccess)
-        {
-            await HttpIo.WriteStatusAsync(context, options.Error);
-            return;
-        }
-        await WriteOutcomeAsync(context, path, definition, store.CreateOutcome(definition.Ref, path.Namespace, body!, options.Value));
+        await WriteOutcomeAsync(context, path, definition, store.CreateOutcome(definition.Ref, path.Namespace, body, options));
     }
 
-    private async Task UpdateAsync(HttpContext context, ApiPath path, ResourceDefinition definition)
+    /// <summary>The body and write options of a POST or PUT; null after answering with the Status that says what is wrong.</summary>
+    private static async Task<(JsonObject Body, WriteOptions Options)?> ReadWriteRequestAsync(HttpContext context, ApiPath path)
     {
         var (body, error) = await ReadObjectAsync(context);
         if (error is not null)
         {
             await HttpIo.WriteStatusAsync(context, error);
-            return;
+            return null;
         }
         var options = WriteOptions(context, path);
         if (!options.IsSuccess)
         {
             await HttpIo.WriteStatusAsync(context, options.Error);
+            return null;
+        }
+        return (body!, options.Value);
+    }
+
+    private async Task UpdateAsync(HttpContext context, ApiPath path, ResourceDefinition definition)
+    {
+        if (await ReadWriteRequestAsync(context, path) is not var (obj, options))
+        {
             return;
         }
-        var obj = body!;
         if (obj.Name().Length == 0)
         {
             obj.Metadata()["name"] = path.Name;
@@ -133,7 +134,7 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
             await HttpIo.WriteStatusAsync(context, ApiStatus.BadRequest($"the name of the object ({obj.Name()}) does not match the name on the URL ({path.Name})"));
             return;
         }
-        await WriteOutcomeAsync(context, path, definition, store.UpdateOutcome(definition.Ref, path.Namespace, obj, options.Value, path.Subresource));
+        await WriteOutcomeAsync(context, path, definition, store.UpdateOutcome(definition.Ref, path.Namespace, obj, options, path.Subresource));
     }
 
     private async Task PatchAsync(HttpContext context, ApiPath path, ResourceDefinition definition)
