@@ -75,8 +75,8 @@ public static class BackfillCommand
             return ExitCodes.Invalid;
         }
         var timetable = Timetable.Create(dag.Spec);
-        var parsed = ParamResolver.ParseAssignments(request.Params, dag.Spec.Params);
-        var paramErrors = parsed.Succeeded ? ParamResolver.Resolve(dag.Spec.Params, parsed.Values.ToDictionary()).Errors : parsed.Errors;
+        var parsed = ParamResolver.CheckAssignments(request.Params, dag.Spec.Params);
+        var paramErrors = parsed.Errors;
         if (!timetable.IsValid || paramErrors.Count > 0)
         {
             foreach (var problem in timetable.Errors.Select(e => e.ToString()).Concat(paramErrors.Select(e => e.ToString())))

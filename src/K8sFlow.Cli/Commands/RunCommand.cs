@@ -206,11 +206,10 @@ public static class RunCommand
             error.WriteLine($"{request.File}: {mounts.Error}");
             return null;
         }
-        var assigned = ParamResolver.ParseAssignments(request.Params, dag.Spec.Params);
-        var resolved = assigned.Succeeded ? ParamResolver.Resolve(dag.Spec.Params, assigned.Values.ToDictionary()) : assigned;
-        if (!resolved.Succeeded)
+        var assigned = ParamResolver.CheckAssignments(request.Params, dag.Spec.Params);
+        if (!assigned.Succeeded)
         {
-            foreach (var problem in resolved.Errors)
+            foreach (var problem in assigned.Errors)
             {
                 error.WriteLine($"{where}: {problem}");
             }

@@ -73,8 +73,8 @@ public static class TriggerCommand
             await error.WriteLineAsync($"k8sflow trigger: Dag {dagName} not found in namespace {session.Namespace}");
             return ExitCodes.Invalid;
         }
-        var parsed = ParamResolver.ParseAssignments(assignments, dag.Spec.Params);
-        var errors = parsed.Succeeded ? ParamResolver.Resolve(dag.Spec.Params, parsed.Values.ToDictionary()).Errors : parsed.Errors;
+        var parsed = ParamResolver.CheckAssignments(assignments, dag.Spec.Params);
+        var errors = parsed.Errors;
         if (errors.Count > 0)
         {
             foreach (var problem in errors)

@@ -56,6 +56,17 @@ public static class ParamResolver
     }
 
     /// <summary>
+    /// The CLI's <c>-p name=value</c> assignments, typed and checked against the declarations as a run would be
+    /// (<see cref="ParseAssignments"/> then <see cref="Resolve"/>). Values are the assignments only: the run's
+    /// <c>spec.params</c>, leaving defaults to the controller. Errors name each bad param.
+    /// </summary>
+    public static ParamResult CheckAssignments(IEnumerable<string> assignments, IDictionary<string, ParamSpec>? declarations)
+    {
+        var parsed = ParseAssignments(assignments, declarations);
+        return parsed.Succeeded ? parsed with { Errors = Resolve(declarations, parsed.Values.ToDictionary()).Errors } : parsed;
+    }
+
+    /// <summary>
     /// Parses <c>k8sflow run -p</c> assignments into typed values by the declared type:
     /// <c>epochs=3</c> is an integer, <c>threshold=0.9</c> a number, <c>flag=true</c> a boolean, arrays and objects are JSON.
     /// Later assignments of the same name win. The values still need <see cref="Resolve"/>.

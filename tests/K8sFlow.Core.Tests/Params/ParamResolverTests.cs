@@ -177,4 +177,22 @@ public class ParamResolverTests
         resolved.Succeeded.Should().BeTrue("the later assignment wins");
         resolved.Values["threshold"]!.GetValue<double>().Should().Be(0.95);
     }
+
+    [Theory]
+    [InlineData(new[] { "owner=ana", "threshold=0.9" }, "")]
+    [InlineData(new[] { "owner=ana", "threshold=high" }, "param threshold: expected a number, got \"high\"")]
+    [InlineData(new[] { "owner=ana", "threshold=1.5" }, "param threshold: 1.5 is above the maximum 1")]
+    [InlineData(new[] { "threshold=0.9" }, "param owner: required")]
+    public void CheckAssignments_ParsesThenResolves_KeepingOnlyTheAssignedValues(string[] assignments, string expected)
+    {
+        var result = ParamResolver.CheckAssignments(assignments, Declarations);
+
+        string.Join("; ", result.Errors.Select(e => e.ToString())).Should().StartWith(expected);
+        result.Succeeded.Should().Be(expected.Length == 0);
+        if (result.Succeeded)
+        {
+            // The run's spec.params: what the user set, not the defaults (the controller resolves those).
+            result.Values.Keys.Should().BeEquivalentTo("owner", "threshold");
+        }
+    }
 }
