@@ -81,6 +81,10 @@ mode); config/rbac is rendered from it by `make rbac`.
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
   verbs: ["get", "list", "watch", "create", "delete"]
+# Each run's pinned Dag spec (an immutable ConfigMap the run owns, deleted with it).
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "create"]
 {{- end }}
 
 {{/* Leader election: one Lease in the operator's own namespace. */}}

@@ -31,15 +31,15 @@ public static class ClearCommand
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             var name = parse.GetValue(runName)!;
-            var run = await session.Client.TryGetAsync(KubeKinds.DagRun, session.Namespace, name, cancellationToken);
-            if (run?.Status?.DagSpec is not { } spec)
+            var pinned = await PinnedRun.GetAsync(session.Client, session.Namespace, name, cancellationToken);
+            if (pinned?.Spec is not { } spec)
             {
-                await error.WriteLineAsync(run is null
+                await error.WriteLineAsync(pinned is null
                     ? $"k8sflow clear: DagRun {name} not found in namespace {session.Namespace}"
                     : $"k8sflow clear: DagRun {name} has not started yet (no pinned Dag spec): nothing to clear");
                 return ExitCodes.Invalid;
             }
-            var selection = RunClearing.Select(spec, run.Status, parse.GetValue(tasks) ?? [], parse.GetValue(downstream), parse.GetValue(upstream),
+            var selection = RunClearing.Select(spec, pinned.Run.Status, parse.GetValue(tasks) ?? [], parse.GetValue(downstream), parse.GetValue(upstream),
                 parse.GetValue(onlyFailed));
             if (!selection.Succeeded)
             {

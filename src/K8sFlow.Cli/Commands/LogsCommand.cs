@@ -28,20 +28,20 @@ public static class LogsCommand
     public static async Task<int> RunAsync(ClusterSession session, string runName, string? taskName, bool follow,
         TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var run = await session.Client.TryGetAsync(KubeKinds.DagRun, session.Namespace, runName, cancellationToken);
-        if (run is null)
+        var pinned = await PinnedRun.GetAsync(session.Client, session.Namespace, runName, cancellationToken);
+        if (pinned is null)
         {
             await error.WriteLineAsync($"k8sflow logs: DagRun {runName} not found in namespace {session.Namespace}");
             return ExitCodes.Invalid;
         }
-        var tasks = run.Status?.Tasks ?? [];
+        var tasks = pinned.Run.Status?.Tasks ?? [];
         if (taskName is not null)
         {
             var task = tasks.FirstOrDefault(t => t.Name == taskName);
-            var known = run.Status?.DagSpec?.Tasks.Any(t => t.Name == taskName) ?? task is not null;
+            var known = pinned.Spec?.Tasks.Any(t => t.Name == taskName) ?? task is not null;
             if (!known)
             {
-                var names = run.Status?.DagSpec?.Tasks.Select(t => t.Name) ?? tasks.Select(t => t.Name);
+                var names = pinned.Spec?.Tasks.Select(t => t.Name) ?? tasks.Select(t => t.Name);
                 await error.WriteLineAsync($"k8sflow logs: DagRun {runName} has no task {taskName}; its tasks: {string.Join(", ", names)}");
                 return ExitCodes.Invalid;
             }

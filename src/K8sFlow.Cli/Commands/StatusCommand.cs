@@ -3,7 +3,6 @@ using System.Text.Json;
 using K8sFlow.Cli.Cluster;
 using K8sFlow.Cli.Graphs;
 using K8sFlow.Core.Api;
-using K8sFlow.Kubernetes.Models;
 
 namespace K8sFlow.Cli.Commands;
 
@@ -20,7 +19,7 @@ public static class StatusCommand
         cluster.SetAction(command, async (parse, session, cancellationToken) =>
         {
             var name = parse.GetValue(runName)!;
-            var run = await session.Client.TryGetAsync(KubeKinds.DagRun, session.Namespace, name, cancellationToken);
+            var run = await PinnedRun.GetAsync(session.Client, session.Namespace, name, cancellationToken);
             if (run is null)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"k8sflow status: DagRun {name} not found in namespace {session.Namespace}");
@@ -34,14 +33,15 @@ public static class StatusCommand
         return command;
     }
 
-    public static void Write(DagRun run, DateTimeOffset now, TextWriter output, bool colour = false)
+    public static void Write(PinnedRun pinned, DateTimeOffset now, TextWriter output, bool colour = false)
     {
+        var (run, spec) = (pinned.Run, pinned.Spec);
         var status = run.Status;
         output.WriteLine($"DagRun {run.Metadata.Name} (Dag {run.Spec.DagName}, {status?.RunId ?? "no run id yet"})");
         output.WriteLine($"Phase: {status?.Phase?.ToString() ?? "Pending"}   Progress: {status?.Progress ?? "-"}   " +
             $"Duration: {TextTable.Duration(status?.StartTime, status?.EndTime, now)}");
         output.WriteLine();
-        TextTable.Write(output, TaskHeaders, TaskNames(run).Select(task =>
+        TextTable.Write(output, TaskHeaders, TaskNames(pinned).Select(task =>
         {
             var instance = status?.Tasks?.FirstOrDefault(t => t.Name == task) ?? new TaskInstanceStatus { Name = task };
             return (IReadOnlyList<string>)
@@ -54,7 +54,7 @@ public static class StatusCommand
                 instance.Reason ?? instance.Message ?? "",
             ];
         }));
-        if (status?.DagSpec is { } spec)
+        if (status is not null && spec is not null)
         {
             // The graph with each task's state, coloured like Airflow's graph view (green success, red failed...).
             output.WriteLine();
@@ -90,10 +90,10 @@ public static class StatusCommand
     public static string StateName(TaskState state) => JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
 
     /// <summary>The tasks in the pinned Dag's order, then any status entry the spec does not name.</summary>
-    private static IEnumerable<string> TaskNames(DagRun run)
+    private static IEnumerable<string> TaskNames(PinnedRun pinned)
     {
-        var fromSpec = run.Status?.DagSpec?.Tasks.Select(t => t.Name) ?? [];
-        var fromStatus = run.Status?.Tasks?.Select(t => t.Name) ?? [];
+        var fromSpec = pinned.Spec?.Tasks.Select(t => t.Name) ?? [];
+        var fromStatus = pinned.Run.Status?.Tasks?.Select(t => t.Name) ?? [];
         return fromSpec.Concat(fromStatus).Distinct(StringComparer.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using K8sFlow.Cli.Cluster;
 using K8sFlow.Core.Api;
 
 namespace K8sFlow.Cli.Runs;
@@ -16,7 +17,7 @@ public static class RunView
     /// <summary>The run's tasks in the Dag's order; <paramref name="now"/> measures the tasks still running.</summary>
     public static IReadOnlyList<TaskRow> Tasks(Dag dag, DagRun run, DateTimeOffset now)
     {
-        var byName = (run.Status?.Tasks ?? []).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var byName = (PinnedRun.Expand(run, dag.Spec).Status?.Tasks ?? []).ToDictionary(t => t.Name, StringComparer.Ordinal);
         return dag.Spec.Tasks.Select(spec =>
         {
             if (!byName.TryGetValue(spec.Name, out var task))

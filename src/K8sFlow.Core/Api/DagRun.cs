@@ -123,11 +123,14 @@ public sealed record DagRunStatus
     [Description("Resolved run params (Dag defaults overridden by spec.params).")]
     public Dictionary<string, JsonNode?>? Params { get; init; }
 
-    [Description("One entry per task instance.")]
+    [Description("One record per task instance (a task without one is none). Runs of many tasks keep records that carry only a state in compactTasks instead.")]
     public List<TaskInstanceStatus>? Tasks { get; init; }
 
-    [Description("The Dag spec this run pinned on its first reconcile; the run plans only from it, so editing or deleting the Dag never changes a started run.")]
-    public DagSpec? DagSpec { get; init; }
+    [Description("Compact records, written once a run's records outgrow 64 KiB (thousands of tasks): task state -> ranges of indexes into the pinned spec's tasks, e.g. \"0-4999,5001\". Such a task is at try 1 if it started, else 0; its times are on its Job. `k8sflow status` expands them.")]
+    public Dictionary<TaskState, string>? CompactTasks { get; init; }
+
+    [Description("The ConfigMap (key dagSpec.json, owned by this run) holding the Dag spec this run pinned on its first reconcile; the run plans only from it, so editing or deleting the Dag never changes a started run.")]
+    public string? DagSpecConfigMap { get; init; }
 
     [Description("The Dag's metadata.generation when the run pinned its spec.")]
     public long? DagGeneration { get; init; }
@@ -140,8 +143,9 @@ public sealed record DagRunStatus
 public sealed record TaskInstanceStatus
 {
     [Description("The task's name in the Dag.")]
+    // Not a list-map key on purpose: only the controller writes status, and an atomic list keeps managedFields from
+    // growing an entry per task.
     [Required]
-    [Key]
     public string Name { get; init; } = "";
     // Default values are not written: most tasks of a large run are none at try 0, and status must stay small.
     [Description("Airflow state: none (not written), scheduled, queued, running, up_for_retry, up_for_reschedule, success, failed, skipped, upstream_failed, removed.")]

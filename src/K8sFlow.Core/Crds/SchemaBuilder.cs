@@ -65,7 +65,8 @@ public static class SchemaBuilder
         var info = K8sFlowJson.Options.GetTypeInfo(type);
         return info.Kind switch
         {
-            JsonTypeInfoKind.Dictionary when info.KeyType == typeof(string) =>
+            // Enum keys too (a CRD schema cannot constrain map keys without CEL, which the field's description replaces).
+            JsonTypeInfoKind.Dictionary when info.KeyType == typeof(string) || info.KeyType!.IsEnum =>
                 new() { Type = "object", AdditionalProperties = Build(info.ElementType!, visiting) },
             JsonTypeInfoKind.Enumerable => ArrayOf(info.ElementType!, visiting),
             JsonTypeInfoKind.Object => ObjectOf(info, visiting),

@@ -58,6 +58,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RunAdmission _admission;
+    private readonly PinnedSpecs _pinnedSpecs = new();
     private readonly int _workers;
     private readonly HashSet<string> _workspaces = new(StringComparer.Ordinal); // run uids whose claim exists
     private readonly IDisposable _queueDepth;
@@ -140,7 +141,8 @@ public sealed class DagRunController : IOperatorController, IDisposable
         var now = _time.GetUtcNow();
         var prior = run.Status;
         var status = prior ?? new DagRunStatus();
-        if (status.DagSpec is null)
+        DagSpec spec;
+        if (status.DagSpecConfigMap is null)
         {
             if (status.Phase is RunPhase.Succeeded or RunPhase.Failed)
             {
@@ -149,17 +151,35 @@ public sealed class DagRunController : IOperatorController, IDisposable
             var pin = await PinAsync(run, status, now, cancellationToken).ConfigureAwait(false);
             if (pin.Refusal is { } refusal)
             {
-                return await WriteStatusAsync(run, refusal, cancellationToken).ConfigureAwait(false) ?? ReconcileResult.Done;
+                return await WriteStatusAsync(run, refusal, (prior, refusal), cancellationToken).ConfigureAwait(false) ?? ReconcileResult.Done;
             }
-            status = pin.Status!;
+            if (pin.Status is null)
+            {
+                return ReconcileResult.Backoff(pin.Retry ?? "pinning the Dag spec failed");
+            }
+            (status, spec) = (pin.Status, pin.Spec!);
         }
+        else
+        {
+            var pinned = await _pinnedSpecs.GetAsync(_client, run, cancellationToken).ConfigureAwait(false);
+            if (pinned.Spec is null)
+            {
+                return status.Phase is RunPhase.Succeeded or RunPhase.Failed
+                    ? ReconcileResult.Done
+                    : await WriteStatusAsync(run, Failure(run, status, now, RunConditions.Reasons.InvalidSpec, pinned.Error!), (prior, null), cancellationToken)
+                        .ConfigureAwait(false) ?? ReconcileResult.Done;
+            }
+            spec = pinned.Spec;
+        }
+        // The planner and the reports see every task's record; only the written status is compact.
+        status = TaskRecords.Expand(status, spec, run.Metadata.Name!);
+        var before = prior is null ? null : TaskRecords.Expand(prior, spec, run.Metadata.Name!);
 
         if (run.Spec.Clear is { } clear)
         {
             // Core applies each request once (status records it); the write below carries the cleared tasks.
             status = RunClearing.Apply(status, clear);
         }
-        var spec = status.DagSpec!;
         var dag = _cache.Dags.Get(run.Metadata.Namespace, run.Spec.DagName);
         var admission = status.Phase is null or RunPhase.Queued ? _admission.Decide(run, spec, dag, now) : Admission.Start;
         var (executions, awaitingPods) = Observe(run, now);
@@ -181,18 +201,27 @@ public sealed class DagRunController : IOperatorController, IDisposable
         {
             return ReconcileResult.Backoff("applying the plan failed");
         }
-        var next = plan.Status with { ObservedGeneration = run.Metadata.Generation };
-        return await WriteStatusAsync(run, next, cancellationToken).ConfigureAwait(false)
-            ?? ReconcileResult.After(Earliest(Earliest(plan.RequeueAfter, admission.RecheckAfter), awaitingPods ? ExecutionObserver.PodGrace : null));
+        var planned = plan.Status with { ObservedGeneration = run.Metadata.Generation };
+        var next = TaskRecords.Compact(planned, spec, keepCompact: prior?.CompactTasks is not null);
+        var result = await WriteStatusAsync(run, next, (before, planned), cancellationToken).ConfigureAwait(false);
+        if (next.Phase is RunPhase.Succeeded or RunPhase.Failed)
+        {
+            _pinnedSpecs.Forget(run); // a finished run rarely reconciles again: read the spec back if it does
+        }
+        return result ?? ReconcileResult.After(Earliest(Earliest(plan.RequeueAfter, admission.RecheckAfter), awaitingPods ? ExecutionObserver.PodGrace : null));
     }
 
     // ---- pinning --------------------------------------------------------------------------------------
 
-    private sealed record Pin(DagRunStatus? Status, DagRunStatus? Refusal);
+    /// <summary>What pinning found: the run's first status and its spec, a refusal to write, or an API error to retry on.</summary>
+    private sealed record Pin(DagRunStatus? Status, DagSpec? Spec, DagRunStatus? Refusal, string? Retry = null);
+
+    /// <summary>A ConfigMap's data is at most 1 MiB; leave room for its metadata.</summary>
+    private const int MaxPinnedSpecBytes = 1_000_000;
 
     /// <summary>
-    /// First sight of a run: copy the Dag's spec into status (the run plans only from it from now on), resolve its
-    /// params and dates; or refuse the run with a condition naming what is wrong.
+    /// First sight of a run: copy the Dag's spec into the run's pinned-spec ConfigMap (the run plans only from it from
+    /// now on), resolve its params and dates; or refuse the run with a condition naming what is wrong.
     /// </summary>
     private async Task<Pin> PinAsync(DagRun run, DagRunStatus status, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -215,6 +244,11 @@ public sealed class DagRunController : IOperatorController, IDisposable
         {
             return Refuse(RunRefusals.InvalidParams, string.Join("; ", @params.Errors.Select(e => e.ToString())));
         }
+        var stored = await StorePinnedSpecAsync(run, dag, cancellationToken).ConfigureAwait(false);
+        if (stored.Spec is null)
+        {
+            return stored.Error is { } tooLarge ? Refuse(RunRefusals.InvalidDag, tooLarge) : new Pin(null, null, null, stored.Retry);
+        }
 
         var runType = run.Spec.RunType ?? Names.RunTypes.Manual;
         var created = run.Metadata.CreationTimestamp ?? now;
@@ -235,7 +269,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
         return new Pin(status with
         {
             Phase = status.Phase ?? RunPhase.Queued,
-            DagSpec = KubeJson.DeepClone(dag.Spec),
+            DagSpecConfigMap = JobFactory.PinnedSpecName(run.Metadata.Name!),
             DagGeneration = dag.Metadata.Generation,
             RunId = status.RunId ?? Names.RunId(runType, logicalDate ?? created),
             LogicalDate = logicalDate,
@@ -243,23 +277,64 @@ public sealed class DagRunController : IOperatorController, IDisposable
             DataIntervalEnd = intervalEnd,
             RunAfter = run.Spec.RunAfter,
             Params = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(@params.Values, StringComparer.Ordinal),
-        }, null);
+        }, stored.Spec, null);
 
-        Pin Refuse(string reason, string message) => new(null, status with
-        {
-            Phase = RunPhase.Failed,
-            EndTime = now,
-            ObservedGeneration = run.Metadata.Generation,
-            Conditions =
-            [
-                new Condition
-                {
-                    Type = RunConditions.Succeeded, Status = "False", Reason = reason, Message = message,
-                    LastTransitionTime = now, ObservedGeneration = run.Metadata.Generation,
-                },
-            ],
-        });
+        Pin Refuse(string reason, string message) => new(null, null, Failure(run, status, now, reason, message));
     }
+
+    private sealed record StoredSpec(DagSpec? Spec, string? Error = null, string? Retry = null);
+
+    /// <summary>
+    /// Creates the run's pinned-spec ConfigMap. One this run created already (its status write was lost) is the
+    /// pin: the Dag may have changed since.
+    /// </summary>
+    private async Task<StoredSpec> StorePinnedSpecAsync(DagRun run, Dag dag, CancellationToken cancellationToken)
+    {
+        var configMap = PinnedSpecs.Build(run, dag.Spec);
+        var size = System.Text.Encoding.UTF8.GetByteCount(configMap.Data![PinnedSpecs.Key]);
+        if (size > MaxPinnedSpecBytes)
+        {
+            return new StoredSpec(null, Error: $"Dag {dag.Metadata.Name}: its spec is {size} bytes as JSON; a run pins it in a ConfigMap, which holds at most {MaxPinnedSpecBytes} bytes");
+        }
+        try
+        {
+            await _client.CreateAsync(KubeKinds.ConfigMap, configMap, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _pinnedSpecs.Remember(run, dag.Spec);
+            return new StoredSpec(dag.Spec);
+        }
+        catch (KubeApiException e) when (e.IsAlreadyExists)
+        {
+            var existing = await _client.TryGetAsync(KubeKinds.ConfigMap, run.Metadata.Namespace, configMap.Metadata.Name!, cancellationToken)
+                .ConfigureAwait(false);
+            if (existing is null || !PinnedSpecs.IsOwnedBy(existing, run))
+            {
+                // Gone meanwhile, or left by a deleted run of the same name and on its way out: try again.
+                return new StoredSpec(null, Retry: $"ConfigMap {configMap.Metadata.Name} exists and is not this run's (yet)");
+            }
+            var parsed = PinnedSpecs.Parse(existing);
+            if (parsed.Spec is { } spec)
+            {
+                _pinnedSpecs.Remember(run, spec);
+            }
+            return new StoredSpec(parsed.Spec, Error: parsed.Error);
+        }
+    }
+
+    /// <summary>The run ends Failed before (or instead of) planning, with a condition saying why.</summary>
+    private static DagRunStatus Failure(DagRun run, DagRunStatus status, DateTimeOffset now, string reason, string message) => status with
+    {
+        Phase = RunPhase.Failed,
+        EndTime = now,
+        ObservedGeneration = run.Metadata.Generation,
+        Conditions =
+        [
+            new Condition
+            {
+                Type = RunConditions.Succeeded, Status = "False", Reason = reason, Message = message,
+                LastTransitionTime = now, ObservedGeneration = run.Metadata.Generation,
+            },
+        ],
+    };
 
     // ---- observing ------------------------------------------------------------------------------------
 
@@ -287,8 +362,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
         return (executions, awaitingPods);
     }
 
-    private static bool IsOwnedBy(KubernetesObject obj, DagRun run) =>
-        obj.Metadata.OwnerReferences?.Any(o => o.Uid == run.Metadata.Uid && o.Controller == true) == true;
+    private static bool IsOwnedBy(KubernetesObject obj, DagRun run) => PinnedSpecs.IsOwnedBy(obj, run);
 
     // ---- applying -------------------------------------------------------------------------------------
 
@@ -314,7 +388,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
                 var outcome = action switch
                 {
                     StopExecution stop => await StopAsync(run, stop, cancellationToken).ConfigureAwait(false),
-                    StartTask start => await StartAsync(run, input.Status, plan.Status, start, cancellationToken).ConfigureAwait(false),
+                    StartTask start => await StartAsync(run, input.Status, plan.Status, input.Spec, start, cancellationToken).ConfigureAwait(false),
                     _ => throw new UnreachableException($"unknown plan action {action}"),
                 };
                 if (outcome is ActionOutcome.Interrupted)
@@ -377,10 +451,10 @@ public sealed class DagRunController : IOperatorController, IDisposable
         }
     }
 
-    private async Task<ActionOutcome> StartAsync(DagRun run, DagRunStatus? prior, DagRunStatus next, StartTask start, CancellationToken cancellationToken)
+    private async Task<ActionOutcome> StartAsync(DagRun run, DagRunStatus? prior, DagRunStatus next, DagSpec spec, StartTask start,
+        CancellationToken cancellationToken)
     {
         using var taskScope = _logger.BeginScope(new Dictionary<string, object?> { ["task"] = start.TaskName });
-        var spec = next.DagSpec!;
         var build = JobFactory.Build(run, next, spec, start);
         if (build.Error is not null)
         {
@@ -494,10 +568,12 @@ public sealed class DagRunController : IOperatorController, IDisposable
     // ---- writing status -------------------------------------------------------------------------------
 
     /// <summary>
-    /// The one status write of a reconcile (skipped when nothing changed), then its Events. Null when the status is
-    /// written; otherwise what the queue should do instead.
+    /// The one status write of a reconcile (skipped when nothing changed), then the Events of <paramref name="change"/>:
+    /// the run's status before and after with every task's record (the written form may be compact; After null: no
+    /// task changed). Null when the status is written; otherwise what the queue should do instead.
     /// </summary>
-    private async Task<ReconcileResult?> WriteStatusAsync(DagRun run, DagRunStatus next, CancellationToken cancellationToken)
+    private async Task<ReconcileResult?> WriteStatusAsync(DagRun run, DagRunStatus next, (DagRunStatus? Before, DagRunStatus? After) change,
+        CancellationToken cancellationToken)
     {
         var prior = run.Status;
         if (SameJson(prior, next))
@@ -517,7 +593,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
         {
             return ReconcileResult.Done;
         }
-        await ReportAsync(run, prior, next, cancellationToken).ConfigureAwait(false);
+        await ReportAsync(run, change.Before, change.After ?? next with { Tasks = change.Before?.Tasks }, cancellationToken).ConfigureAwait(false);
         return null;
     }
 
@@ -588,6 +664,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
     private void OnRunDeleted(DagRun run)
     {
         _admission.Forget(run.Metadata.Namespace!, run.Spec.DagName, OperatorCache.KeyOf(run));
+        _pinnedSpecs.Forget(run);
         lock (_workspaces)
         {
             _workspaces.Remove(run.Metadata.Uid ?? "");

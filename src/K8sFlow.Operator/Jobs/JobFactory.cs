@@ -194,9 +194,14 @@ public static class JobFactory
     };
 
     /// <summary>"&lt;run&gt;-workspace", cut and hashed when the run name is too long for a PVC name.</summary>
-    public static string WorkspaceClaimName(string runName)
+    public static string WorkspaceClaimName(string runName) => RunChildName(runName, "-workspace");
+
+    /// <summary>"&lt;run&gt;-dag-spec": the ConfigMap holding the run's pinned Dag spec.</summary>
+    public static string PinnedSpecName(string runName) => RunChildName(runName, "-dag-spec");
+
+    /// <summary>The run's name plus <paramref name="suffix"/>, cut and hashed when too long for an object name.</summary>
+    private static string RunChildName(string runName, string suffix)
     {
-        const string suffix = "-workspace";
         var name = runName + suffix;
         if (name.Length <= Names.MaxSubdomainLength)
         {

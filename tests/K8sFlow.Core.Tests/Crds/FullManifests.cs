@@ -125,7 +125,8 @@ internal static class FullManifests
             ObservedGeneration = 1,
             Conditions = Conditions,
             Params = new() { ["dataset"] = "iris" },
-            DagSpec = Dag.Spec,
+            DagSpecConfigMap = "ml-pipeline-manual-20260101t000000-dag-spec",
+            CompactTasks = new() { [TaskState.Success] = "0-2,4", [TaskState.Skipped] = "6" },
             DagGeneration = 3,
             ClearedRequestId = "2026-01-02T08:00:00Z",
             Tasks =

@@ -235,7 +235,7 @@ public sealed class OperatorCluster : IAsyncDisposable
 
     private static string Describe(DagRun? run) => run is null
         ? "the run does not exist"
-        : "status: " + JsonSerializer.Serialize(run.Status is null ? null : run.Status with { DagSpec = null }, KubeJson.Options);
+        : "status: " + JsonSerializer.Serialize(run.Status, KubeJson.Options);
 
     public async ValueTask DisposeAsync()
     {

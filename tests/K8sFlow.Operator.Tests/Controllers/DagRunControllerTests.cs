@@ -5,6 +5,7 @@ using K8sFlow.Core.Planning;
 using K8sFlow.Kubernetes;
 using K8sFlow.Kubernetes.Models;
 using K8sFlow.Operator.Controllers;
+using K8sFlow.Operator.Jobs;
 using K8sFlow.Operator.Tests.Fakes;
 using static K8sFlow.Operator.Tests.Fakes.TestObjects;
 
@@ -34,7 +35,11 @@ public class DagRunControllerTests
         status.Tasks![0].Outputs.Should().Equal(new Dictionary<string, string> { ["rows"] = "178" });
         status.RunId.Should().Be(Names.RunId("manual", T0));
         status.LogicalDate.Should().Be(T0);
-        status.DagSpec.Should().BeEquivalentTo(dag.Spec, "the run pins the Dag spec it started with");
+        status.DagSpecConfigMap.Should().Be("etl-1-dag-spec");
+        var pinned = f.Kube.Find(KubeKinds.ConfigMap, Ns, "etl-1-dag-spec")!;
+        PinnedSpecs.Parse(pinned).Spec.Should().BeEquivalentTo(dag.Spec, "the run pins the Dag spec it started with");
+        pinned.Immutable.Should().BeTrue();
+        pinned.Metadata.OwnerReferences.Should().ContainSingle(o => o.Name == "etl-1" && o.Controller == true);
         status.DagGeneration.Should().Be(1);
         status.StartTime.Should().NotBeNull();
         status.EndTime.Should().NotBeNull();
@@ -114,7 +119,7 @@ public class DagRunControllerTests
         condition.Should().BeEquivalentTo(new { Type = "Succeeded", Status = "False", Reason = RunRefusals.InvalidParams },
             o => o.ExcludingMissingMembers());
         condition.Message.Should().StartWith("param threshold: ").And.Contain("1.5");
-        run.Status.DagSpec.Should().BeNull("a refused run never started");
+        run.Status.DagSpecConfigMap.Should().BeNull("a refused run never started");
         f.CreatedJobs.Should().BeEmpty();
         (await f.EventsAsync("params-1", 1)).Select(e => (e.Type, e.Reason)).Should().Equal(("Warning", DagRunEventReasons.Failed));
     }

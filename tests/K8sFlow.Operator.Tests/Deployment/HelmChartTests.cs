@@ -19,6 +19,7 @@ public sealed class HelmChartTests
         "/pods/log: get",
         "/events: create patch",
         "/persistentvolumeclaims: get list watch create delete",
+        "/configmaps: get create",
     ];
 
     public static readonly string[] LeaderElectionRules = ["coordination.k8s.io/leases: get create update"];
