@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using K8sFlow.Core.Api;
 
@@ -42,6 +43,68 @@ public static class RunPlanner
         return more > 0 ? $"{text} and {more.ToString(CultureInfo.InvariantCulture)} more" : text;
     }
 
+    /// <summary>
+    /// What a plan derives from the spec alone (graph, indexes, policies, order, spec errors), computed once per
+    /// spec instance: a run's pinned spec never changes, so each event's plan pays only for the run's state.
+    /// </summary>
+    private sealed record SpecShape(
+        DagGraph Graph,
+        string[] Names,
+        Dictionary<string, int> Index,
+        int[][] Upstream,
+        TaskPolicy[] Policies,
+        int[] TopologicalOrder,
+        RunPolicy Run,
+        IReadOnlyList<FieldError> Errors)
+    {
+        private static readonly ConditionalWeakTable<DagSpec, SpecShape> Cache = new();
+
+        public static SpecShape Of(DagSpec spec) => Cache.GetValue(spec, Build);
+
+        private static SpecShape Build(DagSpec spec)
+        {
+            var errors = new List<FieldError>();
+            var graph = DagGraph.Build(spec);
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var names = new List<string>(spec.Tasks.Count);
+            var specIndex = new List<int>(spec.Tasks.Count); // where each name is first declared
+            for (var k = 0; k < spec.Tasks.Count; k++)
+            {
+                var task = spec.Tasks[k];
+                if (index.TryAdd(task.Name, names.Count))
+                {
+                    names.Add(task.Name);
+                    specIndex.Add(k);
+                }
+                else
+                {
+                    errors.Add(FieldChecks.DuplicateTaskName(k, specIndex[index[task.Name]], task.Name));
+                }
+            }
+            var n = names.Count;
+            var tasks = TaskPolicy.Resolve(spec);
+            errors.AddRange(tasks.Errors);
+            var upstream = new int[n][];
+            var policies = new TaskPolicy[n];
+            for (var i = 0; i < n; i++)
+            {
+                upstream[i] = [.. graph.Upstream[names[i]].Select(u => index[u])];
+                policies[i] = tasks.Policies[specIndex[i]];
+            }
+            var run = RunPolicy.Resolve(spec);
+            errors.AddRange(run.Errors);
+            var cycle = graph.FindCycle();
+            if (cycle is not null)
+            {
+                errors.Add(FieldChecks.Cycle(spec, cycle));
+            }
+            // A spec with errors is never planned past them: its order is not needed.
+            int[] order = cycle is null ? [.. graph.TopologicalOrder().Select(name => index[name])] : [];
+            return new SpecShape(graph, [.. names], index, upstream, policies, order,
+                run.Policy ?? new RunPolicy(RunPolicy.DefaultMaxActiveTasksPerRun, null, false), errors);
+        }
+    }
+
     /// <summary>One plan: mutable working state over an immutable input, discarded afterwards.</summary>
     private sealed class Planner
     {
@@ -52,6 +115,7 @@ public static class RunPlanner
         private readonly Dictionary<string, int> _index;
         private readonly int[][] _upstream;
         private readonly TaskPolicy[] _policies;
+        private readonly int[] _topological;
         private readonly TaskInstanceStatus[] _tasks;      // the working status, one per spec task
         private readonly List<TaskInstanceStatus> _removed = [];
         private readonly Dictionary<int, TaskExecution>?[] _executions; // per task: try -> execution
@@ -67,43 +131,16 @@ public static class RunPlanner
         {
             _input = input;
             _now = input.Now;
-            _graph = DagGraph.Build(input.Spec);
-
-            _index = new Dictionary<string, int>(StringComparer.Ordinal);
-            var names = new List<string>(input.Spec.Tasks.Count);
-            var specIndex = new List<int>(input.Spec.Tasks.Count); // where each name is first declared
-            for (var k = 0; k < input.Spec.Tasks.Count; k++)
-            {
-                var task = input.Spec.Tasks[k];
-                if (_index.TryAdd(task.Name, names.Count))
-                {
-                    names.Add(task.Name);
-                    specIndex.Add(k);
-                }
-                else
-                {
-                    _specErrors.Add(FieldChecks.DuplicateTaskName(k, specIndex[_index[task.Name]], task.Name));
-                }
-            }
-            _names = [.. names];
+            var shape = SpecShape.Of(input.Spec);
+            _graph = shape.Graph;
+            _names = shape.Names;
+            _index = shape.Index;
+            _upstream = shape.Upstream;
+            _policies = shape.Policies;
+            _topological = shape.TopologicalOrder;
+            _run = shape.Run;
+            _specErrors.AddRange(shape.Errors);
             var n = _names.Length;
-
-            var tasks = TaskPolicy.Resolve(input.Spec);
-            _specErrors.AddRange(tasks.Errors);
-            _upstream = new int[n][];
-            _policies = new TaskPolicy[n];
-            for (var i = 0; i < n; i++)
-            {
-                _upstream[i] = [.. _graph.Upstream[_names[i]].Select(u => _index[u])];
-                _policies[i] = tasks.Policies[specIndex[i]];
-            }
-            var run = RunPolicy.Resolve(input.Spec);
-            _run = run.Policy ?? new RunPolicy(RunPolicy.DefaultMaxActiveTasksPerRun, null, false);
-            _specErrors.AddRange(run.Errors);
-            if (_graph.FindCycle() is { } cycle)
-            {
-                _specErrors.Add(FieldChecks.Cycle(input.Spec, cycle));
-            }
 
             _tasks = new TaskInstanceStatus[n];
             var known = new bool[n];
@@ -407,9 +444,8 @@ public static class RunPlanner
         /// <summary>Decides every waiting task in topological order, so skips and failures spread in one pass.</summary>
         private void ApplyTriggerRules()
         {
-            foreach (var name in _graph.TopologicalOrder())
+            foreach (var i in _topological)
             {
-                var i = _index[name];
                 var task = _tasks[i];
                 if (task.State != TaskState.None)
                 {
