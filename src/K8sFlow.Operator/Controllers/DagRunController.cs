@@ -50,6 +50,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
 {
     private const string ControllerName = "dagrun";
     private const int MaxApplyRounds = 32;
+    private const int MaxConcurrentApiCalls = 16;
 
     private readonly IKubeClient _client;
     private readonly OperatorCache _cache;
@@ -59,6 +60,8 @@ public sealed class DagRunController : IOperatorController, IDisposable
     private readonly ILogger _logger;
     private readonly RunAdmission _admission;
     private readonly PinnedSpecs _pinnedSpecs = new();
+    /// <summary>Bounds the Job creates and deletes in flight across all workers (each worker's plan may hold thousands).</summary>
+    private readonly SemaphoreSlim _apiCalls = new(MaxConcurrentApiCalls);
     private readonly int _workers;
     private readonly HashSet<string> _workspaces = new(StringComparer.Ordinal); // run uids whose claim exists
     private readonly IDisposable _queueDepth;
@@ -378,28 +381,30 @@ public sealed class DagRunController : IOperatorController, IDisposable
         var failures = new List<TaskExecution>();
         for (var round = 0; round < MaxApplyRounds; round++)
         {
-            var failed = new List<TaskExecution>();
-            foreach (var action in plan.Actions)
+            var pending = plan.Actions.Where(action => done.Add(ActionKey(action))).ToList();
+            // Independent API calls: a few at a time, so a wide fan-out does not wait on each round trip in turn.
+            var outcomes = await Task.WhenAll(pending.Select(async action =>
             {
-                if (!done.Add(ActionKey(action)))
+                await _apiCalls.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    continue;
+                    return action switch
+                    {
+                        StopExecution stop => await StopAsync(run, stop, cancellationToken).ConfigureAwait(false),
+                        StartTask start => await StartAsync(run, input.Status, plan.Status, input.Spec, start, cancellationToken).ConfigureAwait(false),
+                        _ => throw new UnreachableException($"unknown plan action {action}"),
+                    };
                 }
-                var outcome = action switch
+                finally
                 {
-                    StopExecution stop => await StopAsync(run, stop, cancellationToken).ConfigureAwait(false),
-                    StartTask start => await StartAsync(run, input.Status, plan.Status, input.Spec, start, cancellationToken).ConfigureAwait(false),
-                    _ => throw new UnreachableException($"unknown plan action {action}"),
-                };
-                if (outcome is ActionOutcome.Interrupted)
-                {
-                    return null;
+                    _apiCalls.Release();
                 }
-                if (outcome is ActionOutcome.AttemptFailed attempt)
-                {
-                    failed.Add(attempt.Execution);
-                }
+            })).ConfigureAwait(false);
+            if (outcomes.Any(o => o is ActionOutcome.Interrupted))
+            {
+                return null;
             }
+            var failed = outcomes.OfType<ActionOutcome.AttemptFailed>().Select(a => a.Execution).ToList();
             if (failed.Count == 0)
             {
                 return plan;
@@ -707,5 +712,6 @@ public sealed class DagRunController : IOperatorController, IDisposable
     {
         _queueDepth.Dispose();
         Queue.Dispose();
+        _apiCalls.Dispose();
     }
 }
