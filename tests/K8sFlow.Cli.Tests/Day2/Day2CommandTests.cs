@@ -131,6 +131,36 @@ public sealed class Day2CommandTests
     }
 
     [Fact]
+    public async Task Status_RunLargeEnoughForCompactRecords_ShowsEveryTask_WhileTheObjectStaysSmall()
+    {
+        await using var env = await Day2Environment.StartAsync((task, _) => task == "t0007" ? new SimulatedOutcome { ExitCode = 3 } : null);
+        var names = Enumerable.Range(0, 600).Select(i => $"t{i:0000}").ToArray();
+        var dag = Day2Environment.ChainDag("wide", names);
+        dag = dag with
+        {
+            Spec = dag.Spec with
+            {
+                MaxActiveTasksPerRun = 600,
+                Tasks = [.. dag.Spec.Tasks.Select(t => t with { DependsOn = null })],
+            },
+        };
+        await env.CreateDagAsync(dag);
+        var run = (await env.CliAsync("trigger", "wide", "--wait")).OutputLines.Single();
+
+        var stored = await env.GetRunAsync(run);
+        var status = await env.CliAsync("status", run);
+
+        stored.Status!.CompactTasks.Should().NotBeNull("600 full records are more than the 64 KiB budget");
+        stored.Status.CompactTasks![TaskState.Success].Should().Be("0-6,8-599");
+        stored.Status.Tasks.Should().ContainSingle().Which.Should().Match<TaskInstanceStatus>(t => t.Name == "t0007" && t.State == TaskState.Failed);
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(stored, KubeJson.Options).Length.Should().BeLessThan(16 * 1024);
+        status.ExitCode.Should().Be(0, status.Error);
+        var rows = status.OutputLines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(r => r.Length > 2 && r[0].StartsWith('t')).ToList();
+        rows.Where(r => r[1] == "success" && r[2] == "1").Select(r => r[0]).Should().BeEquivalentTo(names.Where(n => n != "t0007"));
+        rows.Should().Contain(r => r[0] == "t0007" && r[1] == "failed");
+    }
+
+    [Fact]
     public async Task Status_UnknownRun_ExitsTwo()
     {
         await using var env = await Day2Environment.StartAsync();
