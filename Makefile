@@ -28,13 +28,15 @@ apt = echo "deps: apt-get install $(1)" && apt-get update -qq && DEBIAN_FRONTEND
 # For tools this machine kind provides and no registry reachable here serves.
 fail = { echo "deps: $(1)" >&2; exit 1; }
 
-.PHONY: help deps restore build test fmt lint crds chart-crds rbac run clean
+.PHONY: help deps restore build test bench bench-quick fmt lint crds chart-crds rbac run clean
 
 help:
 	@echo "deps     install/check what build and tests need (idempotent)"
 	@echo "restore  restore NuGet packages"
 	@echo "build    build ($(CONFIG)); the CLI lands at $(K8SFLOW)"
 	@echo "test     run every test project; ends with 'Tests: N passed, M failed'"
+	@echo "bench    benchmark suite, full size (slow): bench-results.json and a table"
+	@echo "bench-quick  the benchmark suite at a tenth of the size (about 3 minutes)"
 	@echo "fmt      dotnet format"
 	@echo "lint     format check + build with warnings as errors"
 	@echo "crds     regenerate crds/ from the C# API types (and the chart's copy)"
@@ -67,6 +69,16 @@ test: restore
 	$(DOTNET) test $(SLN) -c $(CONFIG) --no-restore --logger trx $(TEST_ARGS) || status=$$?; \
 	scripts/test-summary.sh tests/*/TestResults/*.trx || status=1; \
 	exit $$status
+
+# The operator ($(K8SFLOW), a child process) against the local cluster in simulated mode; see tests/K8sFlow.Benchmarks/README.md.
+BENCH := $(DOTNET) run --project tests/K8sFlow.Benchmarks -c $(CONFIG) --no-restore --
+BENCH_ARGS ?=
+
+bench: build
+	@$(BENCH) --k8sflow $(K8SFLOW) --output bench-results.json $(BENCH_ARGS)
+
+bench-quick: build
+	@$(BENCH) --quick --k8sflow $(K8SFLOW) --output bench-results.json $(BENCH_ARGS)
 
 fmt: restore
 	@$(DOTNET) format $(SLN) --no-restore

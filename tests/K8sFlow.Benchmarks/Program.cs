@@ -1,0 +1,3 @@
+using K8sFlow.Benchmarks;
+
+return await BenchCommand.Create().Parse(args).InvokeAsync();
