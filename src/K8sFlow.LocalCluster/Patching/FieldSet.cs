@@ -11,7 +11,7 @@ namespace K8sFlow.LocalCluster.Patching;
 internal sealed class FieldSet
 {
     /// <summary>Server-managed metadata that no field manager owns.</summary>
-    private static readonly HashSet<string> OwnedMetadata = ["labels", "annotations", "finalizers", "ownerReferences"];
+    public static readonly IReadOnlySet<string> OwnedMetadata = new HashSet<string>(["labels", "annotations", "finalizers", "ownerReferences"], StringComparer.Ordinal);
 
     private readonly HashSet<string> _keys;
 
@@ -31,13 +31,16 @@ internal sealed class FieldSet
 
     public FieldSet Where(Func<FieldPath, bool> predicate) => new(Paths.Where(predicate).Select(p => p.Key));
 
-    /// <summary>The fields an object sets (apiVersion, kind and server-set metadata excluded).</summary>
-    public static FieldSet FromObject(JsonObject obj, IListStrategies lists)
+    /// <summary>
+    /// The fields an object sets (apiVersion, kind and server-set metadata excluded); with <paramref name="topLevel"/>,
+    /// only those under the top-level fields it accepts.
+    /// </summary>
+    public static FieldSet FromObject(JsonObject obj, IListStrategies lists, Func<string, bool>? topLevel = null)
     {
         var keys = new List<string>();
         foreach (var (field, value) in obj)
         {
-            if (field is "apiVersion" or "kind")
+            if (field is "apiVersion" or "kind" || topLevel?.Invoke(field) == false)
             {
                 continue;
             }

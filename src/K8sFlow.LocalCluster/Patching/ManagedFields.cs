@@ -61,11 +61,17 @@ internal static class ManagedFields
     /// <summary>Records a non-apply write of <paramref name="updated"/> over <paramref name="previous"/> (null on create).</summary>
     public static void RecordUpdate(JsonObject? previous, JsonObject updated, string manager, string? subresource, IListStrategies lists, string time)
     {
-        var entries = ManagedFieldsEntry.Read(updated);
-        var newFields = FieldSet.FromObject(updated, lists);
-        var oldFields = previous is null ? FieldSet.Empty : FieldSet.FromObject(previous, lists);
+        // Only top-level fields that differ can hold changed or removed fields: a status write never walks the spec.
+        Func<string, bool>? differs = previous is null ? null : field => !SameTopLevel(previous, updated, field);
+        var newFields = FieldSet.FromObject(updated, lists, differs);
+        var oldFields = previous is null ? FieldSet.Empty : FieldSet.FromObject(previous, lists, differs);
         var changed = newFields.Where(p => previous is null || !SameValue(previous, updated, p));
         var gone = oldFields.Except(newFields);
+        if (changed.Count == 0 && gone.Count == 0)
+        {
+            return; // nothing changes hands (an unchanged write keeps managedFields as they were)
+        }
+        var entries = ManagedFieldsEntry.Read(updated);
         var result = entries
             .Select(e => e with { Fields = e.Is(manager, ManagedFieldsEntry.Update, subresource) ? e.Fields.Except(gone) : e.Fields.Except(gone).Except(changed) })
             .ToList();
@@ -153,6 +159,12 @@ internal static class ManagedFields
         return header + string.Join("\n", groups.Select(g =>
             $"conflicts with \"{g.Key.Manager}\" using {g.Key.ApiVersion}:\n" + string.Join("\n", g.Select(c => $"- {c.Path}"))));
     }
+
+    /// <summary>For metadata, only the fields managers own count (resourceVersion, managedFields... change on every write).</summary>
+    private static bool SameTopLevel(JsonObject a, JsonObject b, string field) =>
+        field == "metadata"
+            ? FieldSet.OwnedMetadata.All(f => KubeJson.Equal(a["metadata"]?[f], b["metadata"]?[f]))
+            : KubeJson.Equal(a[field], b[field]);
 
     private static bool SameValue(JsonObject a, JsonObject b, FieldPath path)
     {

@@ -318,7 +318,12 @@ public sealed partial class ClusterStore
         {
             return invalid;
         }
-        DropAbsentManagedFields(updated, definition);
+        // Only custom resources are pruned, and only a main-resource update is prepared (fields reset) after ownership
+        // was recorded: a built-in kind's status write has nothing to drop.
+        if (definition.IsCustom || subresource is null)
+        {
+            DropAbsentManagedFields(updated, definition);
+        }
         if (SpecChanged(existing, updated))
         {
             meta["generation"] = (KubeJson.AsLong(existing["metadata"]?["generation"]) ?? 0) + 1;

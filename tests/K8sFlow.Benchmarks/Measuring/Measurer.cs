@@ -110,7 +110,7 @@ public sealed class Measurer : IAsyncDisposable
         Interlocked.Exchange(ref _lastProgressAt, receivedAt);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(watchEvent.Object).LongLength;
         _maxStatusBytes = Math.Max(_maxStatusBytes, bytes);
-        var snapshot = RunSnapshot.Read(watchEvent.Object);
+        var snapshot = RunSnapshot.Read(watchEvent.Object, dagName => _scenario.Dags.FirstOrDefault(d => d.Metadata.Name == dagName)?.Spec);
         RunSnapshot? previous;
         lock (_runsLock)
         {
