@@ -229,6 +229,7 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
             LabelSelector = HttpIo.Query(context, "labelSelector"),
             FieldSelector = HttpIo.Query(context, "fieldSelector"),
             ResourceVersion = HttpIo.Query(context, "resourceVersion"),
+            SharedObjects = true, // only serialized (Relabel copies before it changes anything)
         });
         if (!result.IsSuccess)
         {
@@ -427,9 +428,16 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
         (definition.Version(path.Version) ?? definition.StorageVersion).Columns;
 
     /// <summary>One stored copy serves every version: answers carry the version the client asked for.</summary>
+    /// <summary>The object as the requested version names it; a copy when that differs (watch events are shared).</summary>
     private static JsonObject Relabel(JsonObject obj, ResourceDefinition definition, string version)
     {
-        obj["apiVersion"] = definition.ApiVersion(version);
-        return obj;
+        var apiVersion = definition.ApiVersion(version);
+        if (KubeJson.AsString(obj["apiVersion"]) == apiVersion)
+        {
+            return obj;
+        }
+        var copy = KubeJson.CloneObject(obj);
+        copy["apiVersion"] = apiVersion;
+        return copy;
     }
 }

@@ -65,7 +65,7 @@ internal static class ManagedFields
         Func<string, bool>? differs = previous is null ? null : field => !SameTopLevel(previous, updated, field);
         var newFields = FieldSet.FromObject(updated, lists, differs);
         var oldFields = previous is null ? FieldSet.Empty : FieldSet.FromObject(previous, lists, differs);
-        var changed = newFields.Where(p => previous is null || !SameValue(previous, updated, p));
+        var changed = previous is null ? newFields : newFields.Where(p => !SameValue(previous, updated, p));
         var gone = oldFields.Except(newFields);
         if (changed.Count == 0 && gone.Count == 0)
         {

@@ -104,7 +104,7 @@ public sealed partial class ClusterStore
             if (string.IsNullOrEmpty(options.ResourceVersion) || options.ResourceVersion == "0")
             {
                 var current = _objects.TryGetValue(resource, out var table) ? table.Values.Where(filter.Matches).ToList() : [];
-                var subscription = new WatchSubscription(this, filter, _options.WatchBufferSize + current.Count);
+                var subscription = new WatchSubscription(this, filter, _options.WatchBufferSize + current.Count, options.SharedObjects);
                 foreach (var obj in current)
                 {
                     subscription.Write(new WatchEvent(WatchEventType.Added, KubeJson.CloneObject(obj)));
@@ -125,7 +125,7 @@ public sealed partial class ClusterStore
                 expired.Complete();
                 return ApiResult<WatchSubscription>.Ok(expired);
             }
-            var resumed = new WatchSubscription(this, filter, _options.WatchBufferSize + changes.Count);
+            var resumed = new WatchSubscription(this, filter, _options.WatchBufferSize + changes.Count, options.SharedObjects);
             foreach (var change in changes)
             {
                 resumed.Offer(change);

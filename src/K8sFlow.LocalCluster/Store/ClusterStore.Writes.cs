@@ -237,7 +237,10 @@ public sealed partial class ClusterStore
         {
             return invalid;
         }
-        DropAbsentManagedFields(candidate, definition);
+        if (definition.IsCustom) // built-in kinds are not pruned: every field recorded above is still there
+        {
+            DropAbsentManagedFields(candidate, definition);
+        }
         if (options.DryRun)
         {
             return ApiResult<WriteOutcome>.Ok(new WriteOutcome(candidate, true), context.Warnings);

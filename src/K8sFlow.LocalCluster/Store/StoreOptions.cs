@@ -108,6 +108,12 @@ public sealed record WatchOptions
 
     /// <summary>Null or "0": synthetic ADDED events for the current objects first. "N": the changes after N.</summary>
     public string? ResourceVersion { get; init; }
+
+    /// <summary>
+    /// The events' objects are shared with other such watchers and must not be changed: one copy per change instead
+    /// of one per watcher. For readers that only serialize or read (the HTTP API).
+    /// </summary>
+    public bool SharedObjects { get; init; }
 }
 
 /// <summary>Settings of a <see cref="ClusterStore"/>.</summary>

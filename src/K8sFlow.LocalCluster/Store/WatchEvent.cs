@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using K8sFlow.LocalCluster.Json;
 
 namespace K8sFlow.LocalCluster.Store;
 
@@ -22,4 +23,10 @@ public sealed record WatchEvent(WatchEventType Type, JsonObject Object)
 }
 
 /// <summary>A committed change, kept in the history window for watches that resume.</summary>
-internal sealed record ChangeEvent(long ResourceVersion, ResourceRef Resource, WatchEventType Type, JsonObject Object, JsonObject? Previous);
+internal sealed record ChangeEvent(long ResourceVersion, ResourceRef Resource, WatchEventType Type, JsonObject Object, JsonObject? Previous)
+{
+    private JsonObject? _shared;
+
+    /// <summary>One copy of <see cref="Object"/> for every watcher that only reads (made on first use, under the store's lock).</summary>
+    public JsonObject SharedCopy() => _shared ??= KubeJson.CloneObject(Object);
+}

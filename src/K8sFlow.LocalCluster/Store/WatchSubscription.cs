@@ -15,10 +15,13 @@ public sealed class WatchSubscription : IDisposable
     private bool _closed;
     private volatile bool _dropped;
 
-    internal WatchSubscription(ClusterStore store, ObjectFilter filter, int capacity)
+    private readonly bool _sharedObjects;
+
+    internal WatchSubscription(ClusterStore store, ObjectFilter filter, int capacity, bool sharedObjects = false)
     {
         _store = store;
         Filter = filter;
+        _sharedObjects = sharedObjects;
         _channel = Channel.CreateBounded<WatchEvent>(new BoundedChannelOptions(Math.Max(1, capacity))
         {
             SingleReader = true,
@@ -65,7 +68,7 @@ public sealed class WatchSubscription : IDisposable
             WatchEventType.Deleted when now || before => WatchEventType.Deleted,
             _ => null,
         };
-        return type is null || Write(new WatchEvent(type.Value, KubeJson.CloneObject(change.Object)));
+        return type is null || Write(new WatchEvent(type.Value, _sharedObjects ? change.SharedCopy() : KubeJson.CloneObject(change.Object)));
     }
 
     internal bool Write(WatchEvent watchEvent)

@@ -32,7 +32,7 @@ internal sealed class WatchPump : IAsyncDisposable
 
     public static WatchPump Start(ClusterStore store, ResourceRef resource, string ns, TimeProvider time, Action<WatchEvent, long> handle)
     {
-        var subscription = store.Watch(resource, ns).Unwrap();
+        var subscription = store.Watch(resource, ns, new WatchOptions { SharedObjects = true }).Unwrap();
         return new WatchPump(subscription, $"{resource} in {ns}", time, handle);
     }
 
