@@ -70,7 +70,9 @@ public static class ScenarioRunner
             var finishedAt = await WaitForCompletionAsync(measurer, @operator, settings, cancellationToken);
             usage = await @operator.StopAsync();
             await measurer.StopAsync();
-            return new ScenarioOutcome(scenario.Name, measurer.Measure(finishedAt, usage.PeakRssMiB), usage, null, operatorLog);
+            var measurement = measurer.Measure(finishedAt, usage.PeakRssMiB);
+            workDirectory.Delete(recursive: true); // kept only when the scenario fails, for its operator log
+            return new ScenarioOutcome(scenario.Name, measurement, usage, null, null);
         }
         catch (Exception e) when (e is ScenarioFailedException or TimeoutException or InvalidOperationException)
         {
