@@ -107,6 +107,7 @@ public static class ScenarioRunner
             }
             var wait = Min(settings.StallBound - measurer.SinceLastProgress, settings.Bound - elapsed);
             var woke = await Task.WhenAny(measurer.Completion, @operator.Exited, Task.Delay(wait, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested(); // Ctrl+C: the finally of RunAsync stops the operator
             if (woke == @operator.Exited)
             {
                 throw new InvalidOperationException($"the operator exited early: {measurer.Progress}");
