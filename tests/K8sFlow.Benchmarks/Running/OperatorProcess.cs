@@ -19,15 +19,17 @@ public sealed class OperatorProcess : IAsyncDisposable
     private static readonly TimeSpan ReadinessProbeInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Process _process;
+    private readonly StreamWriter _log;
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stopSampling = new();
     private readonly Task _sampling;
     private long _maxSampledRssKiB;
     private int _disposed;
 
-    private OperatorProcess(Process process, int metricsPort, string logPath)
+    private OperatorProcess(Process process, StreamWriter log, int metricsPort, string logPath)
     {
         _process = process;
+        _log = log;
         LogPath = logPath;
         Exited = process.WaitForExitAsync();
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort.ToString(CultureInfo.InvariantCulture)}/"), Timeout = TimeSpan.FromSeconds(10) };
@@ -67,14 +69,18 @@ public sealed class OperatorProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, line) => Append(log, line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new OperatorProcess(process, metricsPort, logPath);
+        return new OperatorProcess(process, log, metricsPort, logPath);
     }
 
     private static void Append(StreamWriter log, string? line)
     {
-        if (line is not null)
+        if (line is null)
         {
-            lock (log)
+            return;
+        }
+        lock (log)
+        {
+            if (log.BaseStream is not null) // null once disposed: output may trail the kill
             {
                 log.WriteLine(line);
             }
@@ -213,6 +219,10 @@ public sealed class OperatorProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        lock (_log)
+        {
+            _log.Dispose();
+        }
         _http.Dispose();
         _stopSampling.Dispose();
     }

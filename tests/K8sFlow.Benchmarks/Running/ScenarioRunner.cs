@@ -70,7 +70,9 @@ public static class ScenarioRunner
             var finishedAt = await WaitForCompletionAsync(measurer, @operator, settings, cancellationToken);
             usage = await @operator.StopAsync();
             await measurer.StopAsync();
-            return new ScenarioOutcome(scenario.Name, measurer.Measure(finishedAt, usage.PeakRssMiB), usage, null, operatorLog);
+            var measurement = measurer.Measure(finishedAt, usage.PeakRssMiB);
+            workDirectory.Delete(recursive: true); // kept only when the scenario fails, for its operator log
+            return new ScenarioOutcome(scenario.Name, measurement, usage, null, null);
         }
         catch (Exception e) when (e is ScenarioFailedException or TimeoutException or InvalidOperationException)
         {
@@ -105,6 +107,7 @@ public static class ScenarioRunner
             }
             var wait = Min(settings.StallBound - measurer.SinceLastProgress, settings.Bound - elapsed);
             var woke = await Task.WhenAny(measurer.Completion, @operator.Exited, Task.Delay(wait, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested(); // Ctrl+C: the finally of RunAsync stops the operator
             if (woke == @operator.Exited)
             {
                 throw new InvalidOperationException($"the operator exited early: {measurer.Progress}");
