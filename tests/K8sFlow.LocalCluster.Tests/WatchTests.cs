@@ -36,6 +36,34 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public async Task Watch_ThreeClientsOnOneResource_EachGetsEveryChange()
+    {
+        // Watchers share one copy of each change: none may take it from the others.
+        await using var cluster = await TestCluster.StartAsync();
+        var watches = new[]
+        {
+            await cluster.WatchAsync($"{ConfigMaps}?watch=true&resourceVersion=0"),
+            await cluster.WatchAsync($"{ConfigMaps}?watch=true&resourceVersion=0"),
+            await cluster.WatchAsync($"/api/v1/configmaps?watch=true&resourceVersion=0"),
+        };
+        await cluster.WaitForWatchesAsync(3);
+        await cluster.PostAsync(ConfigMaps, Objects.ConfigMap("a"));
+        await cluster.PatchAsync($"{ConfigMaps}/a", "application/merge-patch+json", """{"data":{"k":"changed"}}""");
+
+        foreach (var watch in watches)
+        {
+            using (watch)
+            {
+                var added = await watch.NextAsync();
+                var modified = await watch.NextAsync();
+                (Type(added!), Name(added!)).Should().Be(("ADDED", "a"));
+                (Type(modified!), Name(modified!)).Should().Be(("MODIFIED", "a"));
+                modified!["object"]!["data"]!["k"]!.GetValue<string>().Should().Be("changed");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Watch_FromResourceVersion_ReplaysOnlyLaterChanges_AndDeletedCarriesFinalState()
     {
         await using var cluster = await TestCluster.StartAsync();

@@ -1,4 +1,5 @@
-using System.Text;
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using K8sFlow.LocalCluster.Json;
 using K8sFlow.LocalCluster.Resources;
@@ -274,8 +275,7 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
                         columnsSent = true;
                     }
                 }
-                var line = KubeJson.Serialize(new JsonObject { ["type"] = watchEvent.TypeName, ["object"] = payload }) + "\n";
-                await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line), stop.Token);
+                await context.Response.Body.WriteAsync(WatchLine(watchEvent.TypeName, payload), stop.Token);
                 await context.Response.Body.FlushAsync(stop.Token);
             }
         }
@@ -293,6 +293,22 @@ internal sealed class ResourceEndpoints(ClusterStore store, ApiSettings settings
             // No terminating chunk: the client sees the connection die mid-stream.
             context.Abort();
         }
+    }
+
+    /// <summary>One watch event as a JSON line; written, not wrapped, since the object may be shared with other watchers.</summary>
+    private static byte[] WatchLine(string type, JsonNode payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = KubeJson.Options.Encoder }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WritePropertyName("object");
+            payload.WriteTo(writer, KubeJson.Options);
+            writer.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private async Task SendBookmarksAsync(WatchSubscription subscription, CancellationToken cancellationToken)

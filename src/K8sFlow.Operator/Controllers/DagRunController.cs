@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -60,6 +61,12 @@ public sealed class DagRunController : IOperatorController, IDisposable
     private readonly ILogger _logger;
     private readonly RunAdmission _admission;
     private readonly PinnedSpecs _pinnedSpecs = new();
+    /// <summary>
+    /// Per run key: the run as this operator last wrote it and the resourceVersion that write replaced. Until the
+    /// informer delivers the write, a reconcile plans from it instead of the stale cached copy (which would only
+    /// end in a 409 Conflict and another round).
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string? Replaced, DagRun Written)> _ownWrites = new(StringComparer.Ordinal);
     /// <summary>Bounds the Job creates and deletes in flight across all workers (each worker's plan may hold thousands).</summary>
     private readonly SemaphoreSlim _apiCalls = new(MaxConcurrentApiCalls);
     private readonly int _workers;
@@ -117,7 +124,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
     {
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = (key[..slash], key[(slash + 1)..]);
-        var cached = _cache.DagRuns.Get(ns, name);
+        var cached = Freshest(key, _cache.DagRuns.Get(ns, name));
         if (cached is null || cached.Metadata.DeletionTimestamp is not null)
         {
             return ReconcileResult.Done; // its Jobs go with it (owner references)
@@ -137,6 +144,21 @@ public sealed class DagRunController : IOperatorController, IDisposable
         {
             _metrics.RecordReconcile(ControllerName, _time.GetElapsedTime(started));
         }
+    }
+
+    /// <summary>The cached run, or this operator's own newer write of it while the informer has not caught up.</summary>
+    private DagRun? Freshest(string key, DagRun? cached)
+    {
+        if (cached is null || !_ownWrites.TryGetValue(key, out var own))
+        {
+            return cached;
+        }
+        if (cached.Metadata.ResourceVersion == own.Replaced)
+        {
+            return own.Written;
+        }
+        _ownWrites.TryRemove(KeyValuePair.Create(key, own)); // caught up, or someone wrote since
+        return cached;
     }
 
     private async Task<ReconcileResult> ReconcileRunAsync(DagRun run, CancellationToken cancellationToken)
@@ -587,8 +609,9 @@ public sealed class DagRunController : IOperatorController, IDisposable
         }
         try
         {
-            await _client.ReplaceStatusAsync(KubeKinds.DagRun, run with { Status = next }, cancellationToken: cancellationToken)
+            var written = await _client.ReplaceStatusAsync(KubeKinds.DagRun, run with { Status = next }, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
+            _ownWrites[OperatorCache.KeyOf(run)] = (run.Metadata.ResourceVersion, written);
         }
         catch (KubeApiException e) when (e.IsConflict)
         {
@@ -670,6 +693,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
     {
         _admission.Forget(run.Metadata.Namespace!, run.Spec.DagName, OperatorCache.KeyOf(run));
         _pinnedSpecs.Forget(run);
+        _ownWrites.TryRemove(OperatorCache.KeyOf(run), out _);
         lock (_workspaces)
         {
             _workspaces.Remove(run.Metadata.Uid ?? "");

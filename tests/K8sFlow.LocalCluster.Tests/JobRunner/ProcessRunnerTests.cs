@@ -83,7 +83,8 @@ public sealed class ProcessRunnerTests
         HasCondition(done, "FailureTarget", "DeadlineExceeded").Should().BeTrue(done.ToJsonString());
         HasCondition(done, "Failed", "DeadlineExceeded").Should().BeTrue();
         done["status"]!["failed"]!.GetValue<int>().Should().Be(1);
-        var pod = cluster.Store.Get(ResourceRef.Pods, Ns, running["metadata"]!["name"]!.GetValue<string>()).Unwrap();
+        // The Job's verdict and the pod's final status are two writes, as in a real cluster: either may come first.
+        var pod = await WaitFirstPodAsync(cluster, "slow", p => p["status"]?["reason"] is not null, "the pod's final status");
         Phase(pod).Should().Be("Failed");
         pod["status"]!["reason"]!.GetValue<string>().Should().Be("DeadlineExceeded");
         Terminated(pod)!["reason"]!.GetValue<string>().Should().Be("DeadlineExceeded");
