@@ -136,7 +136,8 @@ public class TaskRecordsTests
     {
         // Every write goes through the controller's path: compact, JSON, expand, plan again.
         var spec = Dag([Task("root"), .. Enumerable.Range(0, 2998).Select(i => Task($"w{i}", "root")), Task("join", [.. Enumerable.Range(0, 2998).Select(i => $"w{i}")])])
-            with { MaxActiveTasksPerRun = 500 };
+            with
+        { MaxActiveTasksPerRun = 500 };
         var h = new PlanHarness(spec);
         DagRunStatus? written = null;
         var largest = 0;
