@@ -45,6 +45,7 @@ public sealed class Informer<T> where T : KubernetesObject
 {
     private readonly IKubeClient _client;
     private readonly InformerOptions _options;
+    private readonly Func<T, T> _transform;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly Lock _cacheLock = new();
@@ -56,11 +57,17 @@ public sealed class Informer<T> where T : KubernetesObject
     private volatile string? _resourceVersion;
     private int _started;
 
+    /// <summary>
+    /// An informer of <paramref name="kind"/>. <paramref name="transform"/>: what the cache keeps of each object (applied
+    /// before it is stored and handed to handlers), so a controller can drop what it never reads, e.g. the specs of
+    /// thousands of pods, and keep its memory proportional to what it uses.
+    /// </summary>
     public Informer(IKubeClient client, ResourceKind<T> kind, InformerOptions? options = null, TimeProvider? timeProvider = null,
-        ILogger? logger = null)
+        ILogger? logger = null, Func<T, T>? transform = null)
     {
         _client = client;
         Kind = kind;
+        _transform = transform ?? (obj => obj);
         _options = options ?? new InformerOptions();
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
@@ -208,7 +215,7 @@ public sealed class Informer<T> where T : KubernetesObject
             FieldSelector = _options.FieldSelector,
             Limit = _options.PageSize,
         }, cancellationToken).ConfigureAwait(false);
-        Replace(list.Items);
+        Replace([.. list.Items.Select(_transform)]);
         _resourceVersion = list.Metadata.ResourceVersion;
         _synced.TrySetResult();
     }
@@ -230,11 +237,11 @@ public sealed class Informer<T> where T : KubernetesObject
             switch (watchEvent.Type)
             {
                 case WatchEventType.Added or WatchEventType.Modified when watchEvent.Object is { } obj:
-                    Upsert(obj);
+                    Upsert(_transform(obj));
                     _resourceVersion = obj.Metadata.ResourceVersion ?? _resourceVersion;
                     break;
                 case WatchEventType.Deleted when watchEvent.Object is { } obj:
-                    Remove(obj);
+                    Remove(_transform(obj));
                     _resourceVersion = obj.Metadata.ResourceVersion ?? _resourceVersion;
                     break;
                 case WatchEventType.Bookmark:

@@ -18,18 +18,18 @@ public sealed class InformerSet<T> where T : KubernetesObject
 
     /// <summary>Informers of <paramref name="kind"/> over <paramref name="namespaces"/> (empty: all namespaces).</summary>
     public InformerSet(IKubeClient client, ResourceKind<T> kind, IReadOnlyList<string> namespaces, InformerOptions options,
-        TimeProvider timeProvider, ILogger? logger)
+        TimeProvider timeProvider, ILogger? logger, Func<T, T>? transform = null)
     {
         Kind = kind;
         if (namespaces.Count == 0)
         {
-            _all = new Informer<T>(client, kind, options with { Namespace = null }, timeProvider, logger);
+            _all = new Informer<T>(client, kind, options with { Namespace = null }, timeProvider, logger, transform);
         }
         else
         {
             foreach (var ns in namespaces.Distinct(StringComparer.Ordinal))
             {
-                _byNamespace[ns] = new Informer<T>(client, kind, options with { Namespace = ns }, timeProvider, logger);
+                _byNamespace[ns] = new Informer<T>(client, kind, options with { Namespace = ns }, timeProvider, logger, transform);
             }
         }
     }

@@ -61,6 +61,21 @@ public sealed class InformerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Run_WithTransform_CacheAndHandlersSeeOnlyWhatItKeeps()
+    {
+        var withSpec = Job("a", "1") with { Spec = new JobSpec { BackoffLimit = 6 } };
+        _server.Lists.Enqueue(_ => List("1", null, withSpec));
+        var informer = Start(transform: job => job with { Spec = new JobSpec() });
+        var watch = await _server.NextWatchAsync();
+
+        watch.Stream.Write(Event("ADDED", Job("b", "2") with { Spec = new JobSpec { BackoffLimit = 3 } }));
+        await _log.WaitForCountAsync(2);
+
+        informer.List().Should().HaveCount(2).And.OnlyContain(j => j.Spec.BackoffLimit == null);
+        informer.Get("ns", "a")!.Metadata.ResourceVersion.Should().Be("1", "metadata is kept");
+    }
+
+    [Fact]
     public async Task Run_WatchExpires_RelistDeliversOnlyDifferences()
     {
         _server.Lists.Enqueue(_ => List("3", null, Job("a", "1"), Job("b", "2"), Job("c", "3")));
@@ -188,9 +203,9 @@ public sealed class InformerTests : IAsyncDisposable
         _log.Events.Should().Equal("add a@1", "add b@2");
     }
 
-    private Informer<Job> Start(InformerOptions? options = null)
+    private Informer<Job> Start(InformerOptions? options = null, Func<Job, Job>? transform = null)
     {
-        var informer = new Informer<Job>(_server.Client, KubeKinds.Job, options, _time);
+        var informer = new Informer<Job>(_server.Client, KubeKinds.Job, options, _time, transform: transform);
         informer.AddHandler(_log.Handler);
         _running = informer.RunAsync(_stop.Token);
         return informer;
