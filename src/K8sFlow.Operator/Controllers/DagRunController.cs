@@ -404,6 +404,8 @@ public sealed class DagRunController : IOperatorController, IDisposable
         for (var round = 0; round < MaxApplyRounds; round++)
         {
             var pending = plan.Actions.Where(action => done.Add(ActionKey(action))).ToList();
+            var jobs = JobFactory.ForRun(run, plan.Status, input.Spec);
+            var readyTimes = ReadyTimes(input.Status, plan.Status);
             // Independent API calls: a few at a time, so a wide fan-out does not wait on each round trip in turn.
             var outcomes = await Task.WhenAll(pending.Select(async action =>
             {
@@ -413,7 +415,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
                     return action switch
                     {
                         StopExecution stop => await StopAsync(run, stop, cancellationToken).ConfigureAwait(false),
-                        StartTask start => await StartAsync(run, input.Status, plan.Status, input.Spec, start, cancellationToken).ConfigureAwait(false),
+                        StartTask start => await StartAsync(run, input.Spec, jobs, readyTimes, start, cancellationToken).ConfigureAwait(false),
                         _ => throw new UnreachableException($"unknown plan action {action}"),
                     };
                 }
@@ -478,11 +480,11 @@ public sealed class DagRunController : IOperatorController, IDisposable
         }
     }
 
-    private async Task<ActionOutcome> StartAsync(DagRun run, DagRunStatus? prior, DagRunStatus next, DagSpec spec, StartTask start,
-        CancellationToken cancellationToken)
+    private async Task<ActionOutcome> StartAsync(DagRun run, DagSpec spec, Func<StartTask, JobBuild> jobs,
+        IReadOnlyDictionary<string, DateTimeOffset> readyTimes, StartTask start, CancellationToken cancellationToken)
     {
         using var taskScope = _logger.BeginScope(new Dictionary<string, object?> { ["task"] = start.TaskName });
-        var build = JobFactory.Build(run, next, spec, start);
+        var build = jobs(start);
         if (build.Error is not null)
         {
             _logger.LogWarning("Try {Try} of task {Task} cannot run: {Error}", start.TryNumber, start.TaskName, build.Error);
@@ -495,7 +497,7 @@ public sealed class DagRunController : IOperatorController, IDisposable
         try
         {
             await _client.CreateAsync(KubeKinds.Job, build.Job!, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (ReadyTime(prior, next, start.TaskName) is { } ready && _time.GetUtcNow() - ready is var latency && latency >= TimeSpan.Zero)
+            if (readyTimes.TryGetValue(start.TaskName, out var ready) && _time.GetUtcNow() - ready is var latency && latency >= TimeSpan.Zero)
             {
                 _metrics.RecordSchedulingLatency(latency);
             }
@@ -581,15 +583,25 @@ public sealed class DagRunController : IOperatorController, IDisposable
         return true;
     }
 
-    /// <summary>When the attempt became ready: its retry time for a retry, the task's ready time for a first try.</summary>
-    private static DateTimeOffset? ReadyTime(DagRunStatus? prior, DagRunStatus next, string taskName)
+    /// <summary>When each task's next attempt became ready: its retry time for a retry, its ready time for a first try.</summary>
+    private static Dictionary<string, DateTimeOffset> ReadyTimes(DagRunStatus? prior, DagRunStatus next)
     {
-        var before = prior?.Tasks?.FirstOrDefault(t => t.Name == taskName);
-        if (before is { State: TaskState.UpForRetry, NextTryTime: { } retryAt })
+        var times = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var task in next.Tasks ?? [])
         {
-            return retryAt;
+            if (task.ReadyTime is { } ready)
+            {
+                times.TryAdd(task.Name, ready);
+            }
         }
-        return next.Tasks?.FirstOrDefault(t => t.Name == taskName)?.ReadyTime;
+        foreach (var task in prior?.Tasks ?? [])
+        {
+            if (task is { State: TaskState.UpForRetry, NextTryTime: { } retryAt })
+            {
+                times[task.Name] = retryAt;
+            }
+        }
+        return times;
     }
 
     // ---- writing status -------------------------------------------------------------------------------

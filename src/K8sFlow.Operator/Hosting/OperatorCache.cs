@@ -32,9 +32,9 @@ public sealed class OperatorCache
         // Jobs and pods change on their own: resyncing them adds nothing the DagRun resync does not. The controller reads
         // their metadata and status only: without their specs, 10,000 cached attempts cost a fraction of the memory.
         Jobs = new InformerSet<Job>(client, KubeKinds.Job, namespaces, managed with { ResyncPeriod = null }, timeProvider,
-            loggerFactory.CreateLogger("K8sFlow.Informers.Job"), job => job with { Spec = new JobSpec() });
+            loggerFactory.CreateLogger("K8sFlow.Informers.Job"), CachedJob);
         Pods = new InformerSet<Pod>(client, KubeKinds.Pod, namespaces, managed with { ResyncPeriod = null }, timeProvider,
-            loggerFactory.CreateLogger("K8sFlow.Informers.Pod"), pod => pod with { Spec = new PodSpec() });
+            loggerFactory.CreateLogger("K8sFlow.Informers.Pod"), CachedPod);
 
         DagRuns.AddIndex(ByDagIndex, run => [IndexKey(run.Metadata.Namespace, run.Spec.DagName)]);
         DagRuns.AddIndex(ByRunLabelIndex, run => [IndexKey(run.Metadata.Namespace, Names.ToLabelValue(run.Metadata.Name ?? ""))]);
@@ -52,6 +52,29 @@ public sealed class OperatorCache
     public static string IndexKey(string? @namespace, string value) => $"{@namespace}/{value}";
 
     /// <summary>The cache key of a namespaced object, as work queues use it: "namespace/name".</summary>
+    /// <summary>What the controller reads of a Job: metadata and status (<see cref="Jobs.ExecutionObserver"/>).</summary>
+    public static Job CachedJob(Job job) => job with { Spec = new JobSpec() };
+
+    /// <summary>What the controller reads of a pod: metadata, phase, start time and its containers' states.</summary>
+    public static Pod CachedPod(Pod pod) => pod with
+    {
+        Spec = new PodSpec(),
+        Status = pod.Status is not { } status ? null : new PodStatus
+        {
+            Phase = status.Phase,
+            Reason = status.Reason,
+            Message = status.Message,
+            StartTime = status.StartTime,
+            ContainerStatuses = status.ContainerStatuses?.Select(c => new ContainerStatus
+            {
+                Name = c.Name,
+                State = c.State,
+                LastState = c.LastState,
+                RestartCount = c.RestartCount,
+            }).ToList(),
+        },
+    };
+
     public static string KeyOf(KubernetesObject obj) => Informer<DagRun>.KeyOf(obj.Metadata.Namespace, obj.Metadata.Name ?? "");
 
     /// <summary>Jobs labelled with <paramref name="run"/>'s name (callers check ownership: a label can be copied).</summary>

@@ -45,13 +45,23 @@ public static class JobFactory
     /// The Job for <paramref name="start"/>. <paramref name="status"/> is the run's status as the controller is about
     /// to write it (run id, dates, resolved params and task outputs feed the templates).
     /// </summary>
-    public static JobBuild Build(DagRun run, DagRunStatus status, DagSpec spec, StartTask start)
+    public static JobBuild Build(DagRun run, DagRunStatus status, DagSpec spec, StartTask start) => ForRun(run, status, spec)(start);
+
+    /// <summary>
+    /// <see cref="Build"/> for many starts of one plan: the template context and the task lookup are made once, so a
+    /// plan that starts 10,000 tasks costs 10,000 builds, not 10,000 scans of the run.
+    /// </summary>
+    public static Func<StartTask, JobBuild> ForRun(DagRun run, DagRunStatus status, DagSpec spec)
     {
-        var task = spec.Tasks.FirstOrDefault(t => t.Name == start.TaskName);
-        if (task is null)
-        {
-            return JobBuild.Failure($"task {start.TaskName}: not in the run's Dag spec");
-        }
+        var context = TemplateContext.FromRunStatus(status);
+        var tasks = spec.Tasks.DistinctBy(t => t.Name).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        return start => tasks.TryGetValue(start.TaskName, out var task)
+            ? BuildTask(run, status, spec, task, context, start)
+            : JobBuild.Failure($"task {start.TaskName}: not in the run's Dag spec");
+    }
+
+    private static JobBuild BuildTask(DagRun run, DagRunStatus status, DagSpec spec, TaskSpec task, TemplateContext context, StartTask start)
+    {
         var defaults = spec.Defaults;
         var where = $"task {task.Name}";
         var image = task.Image ?? defaults?.Image;
@@ -60,7 +70,6 @@ public static class JobFactory
             return JobBuild.Failure($"{where}: image: no image (set spec.tasks[].image or spec.defaults.image)");
         }
 
-        var context = TemplateContext.FromRunStatus(status);
         var errors = new List<string>();
         var command = Render(task.Command, "command", context, errors);
         var args = Render(task.Args, "args", context, errors);
