@@ -25,20 +25,26 @@ public static class BenchCommand
         scenarios.AcceptOnlyFromAmong([.. ScenarioCatalog.Names]);
         var output = new Option<string>("--output") { Description = "Where the JSON results go", DefaultValueFactory = _ => "bench-results.json" };
         var k8sflow = new Option<string>("--k8sflow") { Description = "The k8sflow binary whose operator is measured", DefaultValueFactory = _ => "bin/k8sflow" };
+        var memoryLimit = new Option<int?>("--operator-memory-limit")
+        {
+            Description = "Run the operator as a container with this memory limit (MiB) would: .NET then caps its heap at 75% of it",
+        };
         var command = new RootCommand("K8sFlow benchmark: the operator (a child process) against the local cluster in simulated mode")
         {
-            quick, scenarios, output, k8sflow,
+            quick, scenarios, output, k8sflow, memoryLimit,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(quick),
             parse.GetValue(scenarios) is { Length: > 0 } chosen ? chosen : [.. ScenarioCatalog.Names],
             Path.GetFullPath(parse.GetValue(output)!),
             Path.GetFullPath(parse.GetValue(k8sflow)!),
+            parse.GetValue(memoryLimit),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool quick, IReadOnlyList<string> names, string outputPath, string k8sflowPath, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(bool quick, IReadOnlyList<string> names, string outputPath, string k8sflowPath, int? memoryLimitMiB,
+        CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
@@ -52,7 +58,7 @@ public static class BenchCommand
         }
         var settings = new BenchSettings(k8sflowPath,
             Bound: quick ? TimeSpan.FromMinutes(5) : TimeSpan.FromMinutes(30),
-            StallBound: TimeSpan.FromMinutes(2));
+            StallBound: TimeSpan.FromMinutes(2)) { OperatorMemoryLimitMiB = memoryLimitMiB };
         var outcomes = new List<ScenarioOutcome>();
         foreach (var name in names.Distinct())
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text.Json;
 using K8sFlow.Core;
@@ -61,6 +62,8 @@ public sealed class DagRunController : IOperatorController, IDisposable
     private readonly ILogger _logger;
     private readonly RunAdmission _admission;
     private readonly PinnedSpecs _pinnedSpecs = new();
+    /// <summary>Finished attempts by Job object: an entry goes when the informer drops or replaces its Job.</summary>
+    private readonly ConditionalWeakTable<Job, FinishedAttempt> _finished = [];
     /// <summary>
     /// Per run key: the run as this operator last wrote it and the resourceVersion that write replaced. Until the
     /// informer delivers the write, a reconcile plans from it instead of the stale cached copy (which would only
@@ -364,28 +367,44 @@ public sealed class DagRunController : IOperatorController, IDisposable
     // ---- observing ------------------------------------------------------------------------------------
 
     /// <summary>
-    /// The run's attempts as its Jobs and pods in the cache show them: O(this run's Jobs). <c>AwaitingPods</c>:
-    /// some Job ended before its pod's final state arrived (look again after <see cref="ExecutionObserver.PodGrace"/>).
+    /// The run's attempts as its Jobs and pods in the cache show them. <c>AwaitingPods</c>: some Job ended before its
+    /// pod's final state arrived (look again after <see cref="ExecutionObserver.PodGrace"/>). A finished attempt is
+    /// observed once per version of its Job and pod (the informer replaces an object when it changes), so an event
+    /// costs the attempts that changed, not all 10,000 of a large run.
     /// </summary>
     private (List<TaskExecution> Executions, bool AwaitingPods) Observe(DagRun run, DateTimeOffset now)
     {
-        var podsByJob = _cache.PodsOf(run)
-            .GroupBy(p => p.Metadata.Labels?.GetValueOrDefault(ExecutionObserver.JobNameLabel)
-                ?? p.Metadata.Labels?.GetValueOrDefault(ExecutionObserver.LegacyJobNameLabel)
-                ?? p.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == KubeKinds.Job.Kind)?.Name ?? "", StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IEnumerable<Pod>)g, StringComparer.Ordinal);
-        var executions = new List<TaskExecution>();
+        var jobs = _cache.JobsOf(run);
+        var executions = new List<TaskExecution>(jobs.Count);
         var awaitingPods = false;
-        foreach (var job in _cache.JobsOf(run))
+        foreach (var job in jobs)
         {
-            if (IsOwnedBy(job, run) && ExecutionObserver.Observe(job, podsByJob.GetValueOrDefault(job.Metadata.Name!, []), now) is { } observed)
+            if (!IsOwnedBy(job, run))
             {
-                executions.Add(observed.Execution);
-                awaitingPods |= observed.AwaitingPod;
+                continue;
+            }
+            var pods = _cache.PodsOf(job);
+            if (_finished.TryGetValue(job, out var known) && known.Pods.SequenceEqual(pods, ReferenceEqualityComparer.Instance))
+            {
+                executions.Add(known.Execution);
+                continue;
+            }
+            if (ExecutionObserver.Observe(job, pods, now) is not { } observed)
+            {
+                continue;
+            }
+            executions.Add(observed.Execution);
+            awaitingPods |= observed.AwaitingPod;
+            if (!observed.AwaitingPod && !observed.Execution.IsLive)
+            {
+                _finished.AddOrUpdate(job, new FinishedAttempt(pods, observed.Execution));
             }
         }
         return (executions, awaitingPods);
     }
+
+    /// <summary>A finished attempt as observed from these pods (their final states do not depend on the time).</summary>
+    private sealed record FinishedAttempt(IReadOnlyList<Pod> Pods, TaskExecution Execution);
 
     private static bool IsOwnedBy(KubernetesObject obj, DagRun run) => PinnedSpecs.IsOwnedBy(obj, run);
 

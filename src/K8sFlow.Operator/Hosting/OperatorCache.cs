@@ -3,6 +3,7 @@ using K8sFlow.Core.Api;
 using K8sFlow.Kubernetes;
 using K8sFlow.Kubernetes.Informers;
 using K8sFlow.Kubernetes.Models;
+using K8sFlow.Operator.Jobs;
 using Microsoft.Extensions.Logging;
 
 namespace K8sFlow.Operator.Hosting;
@@ -13,7 +14,7 @@ namespace K8sFlow.Operator.Hosting;
 /// </summary>
 public sealed class OperatorCache
 {
-    /// <summary>Jobs and Pods by "namespace/&lt;k8sflow.io/dag-run label&gt;".</summary>
+    /// <summary>Jobs by "namespace/&lt;k8sflow.io/dag-run label&gt;".</summary>
     public const string ByRunIndex = "by-run";
 
     /// <summary>DagRuns by "namespace/&lt;spec.dagName&gt;".</summary>
@@ -39,8 +40,15 @@ public sealed class OperatorCache
         DagRuns.AddIndex(ByDagIndex, run => [IndexKey(run.Metadata.Namespace, run.Spec.DagName)]);
         DagRuns.AddIndex(ByRunLabelIndex, run => [IndexKey(run.Metadata.Namespace, Names.ToLabelValue(run.Metadata.Name ?? ""))]);
         Jobs.AddIndex(ByRunIndex, ByRunLabel);
-        Pods.AddIndex(ByRunIndex, ByRunLabel);
+        Pods.AddIndex(ByJobIndex, pod => ExecutionObserver.JobNameOf(pod) is { } job ? [IndexKey(pod.Metadata.Namespace, job)] : []);
     }
+
+    /// <summary>Pods by "namespace/&lt;their Job's name&gt;".</summary>
+    public const string ByJobIndex = "by-job";
+
+    /// <summary>The pods of the Job <paramref name="job"/> (usually one).</summary>
+    public IReadOnlyList<Pod> PodsOf(Job job) =>
+        Pods.ListByIndex(job.Metadata.Namespace!, ByJobIndex, IndexKey(job.Metadata.Namespace, job.Metadata.Name ?? ""));
 
     public InformerSet<Dag> Dags { get; }
     public InformerSet<DagRun> DagRuns { get; }
@@ -80,9 +88,6 @@ public sealed class OperatorCache
     /// <summary>Jobs labelled with <paramref name="run"/>'s name (callers check ownership: a label can be copied).</summary>
     public IReadOnlyList<Job> JobsOf(DagRun run) =>
         Jobs.ListByIndex(run.Metadata.Namespace!, ByRunIndex, IndexKey(run.Metadata.Namespace, Names.ToLabelValue(run.Metadata.Name!)));
-
-    public IReadOnlyList<Pod> PodsOf(DagRun run) =>
-        Pods.ListByIndex(run.Metadata.Namespace!, ByRunIndex, IndexKey(run.Metadata.Namespace, Names.ToLabelValue(run.Metadata.Name!)));
 
     public IReadOnlyList<DagRun> RunsOf(string @namespace, string dagName) =>
         DagRuns.ListByIndex(@namespace, ByDagIndex, IndexKey(@namespace, dagName));

@@ -108,15 +108,14 @@ public static class ExecutionObserver
             .ThenByDescending(p => p.Metadata.CreationTimestamp)
             .FirstOrDefault();
 
-    private static bool BelongsTo(Pod pod, Job job)
+    private static bool BelongsTo(Pod pod, Job job) => JobNameOf(pod) == job.Metadata.Name;
+
+    /// <summary>The name of the Job a pod belongs to: its job-name label, else its Job owner reference.</summary>
+    public static string? JobNameOf(Pod pod)
     {
         var labels = pod.Metadata.Labels;
-        var jobName = labels?.GetValueOrDefault(JobNameLabel) ?? labels?.GetValueOrDefault(LegacyJobNameLabel);
-        if (jobName is not null)
-        {
-            return jobName == job.Metadata.Name;
-        }
-        return pod.Metadata.OwnerReferences?.Any(o => o.Kind == KubeKinds.Job.Kind && o.Name == job.Metadata.Name) == true;
+        return labels?.GetValueOrDefault(JobNameLabel) ?? labels?.GetValueOrDefault(LegacyJobNameLabel)
+            ?? pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == KubeKinds.Job.Kind)?.Name;
     }
 
     private static string? Tail(string? message) =>

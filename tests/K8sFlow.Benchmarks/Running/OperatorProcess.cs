@@ -44,7 +44,12 @@ public sealed class OperatorProcess : IAsyncDisposable
     /// <summary>Completes when the process exits (a crash while the scenario runs fails it at once).</summary>
     public Task Exited { get; }
 
-    public static OperatorProcess Start(string k8sflowPath, string kubeconfigPath, string @namespace, IReadOnlyList<string> extraFlags, string logPath)
+    /// <summary>
+    /// Starts <c>k8sflow operator</c>. <paramref name="memoryLimitMiB"/>: what .NET does in a container with that memory
+    /// limit (a cgroup it reads), done by hand since there is no container here: the GC heap is capped at 75% of it.
+    /// </summary>
+    public static OperatorProcess Start(string k8sflowPath, string kubeconfigPath, string @namespace, IReadOnlyList<string> extraFlags, string logPath,
+        int? memoryLimitMiB = null)
     {
         var metricsPort = FreePort();
         var start = new ProcessStartInfo(k8sflowPath)
@@ -63,6 +68,10 @@ public sealed class OperatorProcess : IAsyncDisposable
             start.ArgumentList.Add(flag);
         }
         start.Environment["KUBECONFIG"] = kubeconfigPath;
+        if (memoryLimitMiB is { } limit)
+        {
+            start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + (limit * 1024L * 1024 * 3 / 4).ToString("x", CultureInfo.InvariantCulture);
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {k8sflowPath}");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         process.OutputDataReceived += (_, line) => Append(log, line.Data);

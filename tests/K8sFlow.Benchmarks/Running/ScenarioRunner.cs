@@ -18,6 +18,9 @@ public sealed record BenchSettings(string K8sflowPath, TimeSpan Bound, TimeSpan 
 {
     /// <summary>Bound of the operator's start-up (process start, informer sync).</summary>
     public TimeSpan ReadinessBound { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The container memory limit the operator runs as if under (null: none, the heap grows as the GC likes).</summary>
+    public int? OperatorMemoryLimitMiB { get; init; }
 }
 
 /// <summary>A scenario's measurement, or why it failed; <see cref="Usage"/> when the operator got that far.</summary>
@@ -54,7 +57,8 @@ public static class ScenarioRunner
         }
 
         OperatorUsage? usage = null;
-        var @operator = OperatorProcess.Start(settings.K8sflowPath, kubeconfig, Scenario.Namespace, scenario.OperatorFlags, operatorLog);
+        var @operator = OperatorProcess.Start(settings.K8sflowPath, kubeconfig, Scenario.Namespace, scenario.OperatorFlags, operatorLog,
+            settings.OperatorMemoryLimitMiB);
         try
         {
             await @operator.WaitUntilReadyAsync(settings.ReadinessBound, cancellationToken);
