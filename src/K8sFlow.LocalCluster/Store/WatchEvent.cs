@@ -29,4 +29,6 @@ internal sealed record ChangeEvent(long ResourceVersion, ResourceRef Resource, W
 
     /// <summary>One copy of <see cref="Object"/> for every watcher that only reads (made on first use, under the store's lock).</summary>
     public JsonObject SharedCopy() => _shared ??= KubeJson.CloneObject(Object);
+
+    public void ReleaseSharedCopy() => _shared = null;
 }

@@ -32,6 +32,7 @@ internal sealed class WatchHub(int historyWindow)
                 _subscribers.Remove(subscriber);
             }
         }
+        change.ReleaseSharedCopy(); // the history keeps the change, not a second copy of its object
     }
 
     /// <summary>The changes after <paramref name="resourceVersion"/>, or null when some have left the window.</summary>
