@@ -58,7 +58,8 @@ public static class BenchCommand
         }
         var settings = new BenchSettings(k8sflowPath,
             Bound: quick ? TimeSpan.FromMinutes(5) : TimeSpan.FromMinutes(30),
-            StallBound: TimeSpan.FromMinutes(2)) { OperatorMemoryLimitMiB = memoryLimitMiB };
+            StallBound: TimeSpan.FromMinutes(2))
+        { OperatorMemoryLimitMiB = memoryLimitMiB };
         var outcomes = new List<ScenarioOutcome>();
         foreach (var name in names.Distinct())
         {
