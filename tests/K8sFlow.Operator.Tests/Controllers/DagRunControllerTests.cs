@@ -217,6 +217,47 @@ public class DagRunControllerTests
     }
 
     [Fact]
+    public async Task Run_DagEditedAfterPinButBeforeTheStatusWrite_RestartKeepsTheFirstPin()
+    {
+        await using var f = await OperatorFixture.StartAsync((_, _) => new AttemptOutcome.Succeed());
+        f.Apply(Dag("etl", Chain("a", "b")));
+        // The first operator pins the spec (its ConfigMap) but can never write the run's status.
+        f.Kube.Intercept = call => call.Verb == "status" && call.Kind == KubeKinds.DagRun
+            ? new KubeApiException(new ApiStatus { Code = 503, Reason = "ServiceUnavailable", Message = "etcd down" }, "PUT", "/status")
+            : null;
+        f.Create(Run("etl-1", "etl"));
+        await f.Kube.Changed.WaitUntilAsync(() => f.Kube.Find(KubeKinds.ConfigMap, Ns, "etl-1-dag-spec") is not null, "the pin");
+
+        await f.RestartAsync(whileStopped: () =>
+        {
+            f.Kube.Intercept = null;
+            var dag = f.Kube.Find(KubeKinds.Dag, Ns, "etl")!;
+            f.Kube.ReplaceAsync(KubeKinds.Dag, dag with { Spec = dag.Spec with { Tasks = [.. dag.Spec.Tasks, Task("added", "b")] } }).GetAwaiter().GetResult();
+        });
+        var run = await f.WaitForPhaseAsync("etl-1", RunPhase.Succeeded);
+
+        run.Status!.Tasks!.Select(t => t.Name).Should().Equal(["a", "b"], "the ConfigMap written first is the pin, not the Dag as it is now");
+        f.CreatedJobs.Should().Equal("etl-1-a-1", "etl-1-b-1");
+    }
+
+    [Fact]
+    public async Task Run_PinnedSpecConfigMapDeleted_RunFailsNamingIt()
+    {
+        await using var f = await OperatorFixture.StartAsync((_, _) => new AttemptOutcome.Hold());
+        f.Apply(Dag("etl", Chain("a", "b")));
+        f.Create(Run("etl-1", "etl"));
+        await f.WaitForTaskAsync("etl-1", "a", TaskState.Running);
+
+        // A restarted operator has only the API to read the pin from.
+        await f.RestartAsync(whileStopped: () => f.Kube.DeleteAsync(KubeKinds.ConfigMap, Ns, "etl-1-dag-spec").GetAwaiter().GetResult());
+        var run = await f.WaitForPhaseAsync("etl-1", RunPhase.Failed);
+
+        var condition = run.Status!.Conditions!.Single();
+        condition.Reason.Should().Be(RunConditions.Reasons.InvalidSpec);
+        condition.Message.Should().Contain("ConfigMap etl-1-dag-spec").And.Contain("gone");
+    }
+
+    [Fact]
     public async Task Run_DagDeletedAfterStart_RunFinishesFromItsPinnedSpec()
     {
         await using var f = await OperatorFixture.StartAsync((task, _) => task == "a" ? new AttemptOutcome.Hold() : new AttemptOutcome.Succeed());
