@@ -179,9 +179,7 @@ public class DagRunControllerTests
         await using var f = await OperatorFixture.StartAsync((_, _) => new AttemptOutcome.Hold());
         f.Apply(Dag("etl", Chain("a", "b")));
         // The first operator creates a's Job but can never write status: it dies with its knowledge.
-        f.Kube.Intercept = call => call.Verb == "status" && call.Kind == KubeKinds.DagRun
-            ? new KubeApiException(new ApiStatus { Code = 503, Reason = "ServiceUnavailable", Message = "etcd down" }, "PUT", "/status")
-            : null;
+        FailRunStatusWrites(f);
         f.Create(Run("etl-1", "etl"));
         await f.Kube.Changed.WaitUntilAsync(() => f.Runner.Held.Contains("etl-1-a-1"), "a's Job runs");
         f.Run("etl-1").Status.Should().BeNull();
@@ -222,9 +220,7 @@ public class DagRunControllerTests
         await using var f = await OperatorFixture.StartAsync((_, _) => new AttemptOutcome.Succeed());
         f.Apply(Dag("etl", Chain("a", "b")));
         // The first operator pins the spec (its ConfigMap) but can never write the run's status.
-        f.Kube.Intercept = call => call.Verb == "status" && call.Kind == KubeKinds.DagRun
-            ? new KubeApiException(new ApiStatus { Code = 503, Reason = "ServiceUnavailable", Message = "etcd down" }, "PUT", "/status")
-            : null;
+        FailRunStatusWrites(f);
         f.Create(Run("etl-1", "etl"));
         await f.Kube.Changed.WaitUntilAsync(() => f.Kube.Find(KubeKinds.ConfigMap, Ns, "etl-1-dag-spec") is not null, "the pin");
 
@@ -379,4 +375,10 @@ public class DagRunControllerTests
         var created = f.Logs.Lines.Should().Contain(l => l.Message.StartsWith("Created Job etl-1-a-1", StringComparison.Ordinal)).Subject;
         created.Scope.Should().Contain("namespace", Ns).And.Contain("dagRun", "etl-1").And.Contain("task", "a");
     }
+
+    /// <summary>Every DagRun status write fails (503): the operator acts but cannot record what it did.</summary>
+    private static void FailRunStatusWrites(OperatorFixture f) =>
+        f.Kube.Intercept = call => call.Verb == "status" && call.Kind == KubeKinds.DagRun
+            ? new KubeApiException(new ApiStatus { Code = 503, Reason = "ServiceUnavailable", Message = "etcd down" }, "PUT", "/status")
+            : null;
 }
