@@ -1,6 +1,7 @@
 using K8sFlow.Core.Api;
 using K8sFlow.Core.Planning;
 using K8sFlow.Kubernetes.Models;
+using K8sFlow.Operator.Hosting;
 using K8sFlow.Operator.Jobs;
 using static K8sFlow.Operator.Tests.Fakes.TestObjects;
 
@@ -54,6 +55,36 @@ public class ExecutionObserverTests
         var execution = Observe(JobWith(True("Complete")), [pod]);
 
         execution.Should().Be(new TaskExecution("train", 2, JobName, ExecutionPhase.Succeeded, Started, Finished, 0, Output: """{"rows": 178}"""));
+    }
+
+    [Theory]
+    [InlineData("Complete", 0, "Succeeded")]
+    [InlineData("Failed", 3, "Failed")]
+    [InlineData(null, 0, "Running")]
+    public void Observe_WhatTheOperatorCaches_GivesTheSameExecutionAsTheFullObjects(string? condition, int exitCode, string podPhase)
+    {
+        // The informers keep Jobs and pods without specs and pod status without conditions or images: nothing this reads.
+        var state = podPhase == "Running"
+            ? new ContainerState { Running = new ContainerStateRunning { StartedAt = Started } }
+            : Terminated(exitCode, exitCode == 0 ? "Completed" : "Error", """{"rows": 1}""");
+        var pod = PodWith(state, phase: podPhase) with
+        {
+            Spec = new PodSpec { Containers = [new Container { Name = "main", Image = "python:3.12" }] },
+        };
+        pod = pod with
+        {
+            Status = pod.Status! with
+            {
+                Conditions = [new Condition { Type = "Ready", Status = "False" }],
+                PodIP = "10.0.0.7",
+                ContainerStatuses = [.. pod.Status.ContainerStatuses!.Select(c => c with { Image = "python:3.12", ImageID = "sha256:1", ContainerID = "local://1" })],
+            },
+        };
+        var job = (condition is null ? JobWith() : JobWith(True(condition))) with { Spec = new JobSpec { BackoffLimit = 0 } };
+
+        var cached = Observe(OperatorCache.CachedJob(job), [OperatorCache.CachedPod(pod)]);
+
+        cached.Should().NotBeNull().And.Be(Observe(job, [pod]));
     }
 
     [Fact]
