@@ -118,7 +118,8 @@ public static class RunPlanner
         private readonly int[] _topological;
         private readonly TaskInstanceStatus[] _tasks;      // the working status, one per spec task
         private readonly List<TaskInstanceStatus> _removed = [];
-        private readonly Dictionary<int, TaskExecution>?[] _executions; // per task: try -> execution
+        private readonly TaskExecution[] _attempts;        // the executions grouped by task (one per try)...
+        private readonly int[] _attemptsStart;             // ...task i's at [_attemptsStart[i], _attemptsStart[i + 1])
         private readonly bool[] _restart;                  // queued, but its Job is missing: create it (again)
         private readonly Dictionary<string, string> _stopReasons = new(StringComparer.Ordinal);
         private readonly List<PlanAction> _starts = [];
@@ -166,14 +167,7 @@ public static class RunPlanner
                 _tasks[i] ??= new TaskInstanceStatus { Name = _names[i], State = TaskState.None };
             }
 
-            _executions = new Dictionary<int, TaskExecution>?[n];
-            foreach (var e in input.Executions)
-            {
-                if (_index.TryGetValue(e.TaskName, out var i))
-                {
-                    (_executions[i] ??= []).TryAdd(e.TryNumber, e);
-                }
-            }
+            (_attempts, _attemptsStart) = GroupByTask(input.Executions, n);
             _restart = new bool[n];
         }
 
@@ -275,8 +269,12 @@ public static class RunPlanner
             {
                 return;
             }
-            var executions = _executions[i];
-            var latest = executions?.Values.MaxBy(e => e.TryNumber);
+            var attempts = Attempts(i);
+            TaskExecution? latest = null;
+            foreach (var attempt in attempts)
+            {
+                latest = latest is null || attempt.TryNumber > latest.TryNumber ? attempt : latest;
+            }
             if (latest is not null && latest.TryNumber > task.TryNumber)
             {
                 // The status missed a start (lost write or crash): adopt the newest attempt.
@@ -288,7 +286,7 @@ public static class RunPlanner
             {
                 return; // none, scheduled, up_for_retry: waiting, nothing observed moves them
             }
-            if (executions is not null && executions.TryGetValue(task.TryNumber, out var current))
+            if (Attempt(i, task.TryNumber) is { } current)
             {
                 Apply(i, current);
             }
@@ -590,7 +588,89 @@ public static class RunPlanner
             _starts.Add(new StartTask(_names[i], tryNumber, job, _policies[i].ExecutionTimeout));
         }
 
-        private TaskExecution? LiveExecution(int i) => _executions[i]?.Values.FirstOrDefault(e => e.IsLive);
+        private TaskExecution? LiveExecution(int i)
+        {
+            foreach (var attempt in Attempts(i))
+            {
+                if (attempt.IsLive)
+                {
+                    return attempt;
+                }
+            }
+            return null;
+        }
+
+        private ReadOnlySpan<TaskExecution> Attempts(int i) => _attempts.AsSpan(_attemptsStart[i], _attemptsStart[i + 1] - _attemptsStart[i]);
+
+        private TaskExecution? Attempt(int i, int tryNumber)
+        {
+            foreach (var attempt in Attempts(i))
+            {
+                if (attempt.TryNumber == tryNumber)
+                {
+                    return attempt;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// The executions of known tasks grouped by task index in two arrays (a plan of 10,000 tasks allocates no
+        /// per-task collection); the first execution seen of each (task, try) counts.
+        /// </summary>
+        private (TaskExecution[] Attempts, int[] Start) GroupByTask(IReadOnlyList<TaskExecution> executions, int n)
+        {
+            var taskOf = new int[executions.Count];
+            var start = new int[n + 1];
+            for (var k = 0; k < executions.Count; k++)
+            {
+                taskOf[k] = _index.TryGetValue(executions[k].TaskName, out var i) ? i : -1;
+                if (taskOf[k] >= 0)
+                {
+                    start[taskOf[k] + 1]++;
+                }
+            }
+            for (var i = 0; i < n; i++)
+            {
+                start[i + 1] += start[i];
+            }
+            var attempts = new TaskExecution[start[n]];
+            var filled = new int[n];
+            for (var k = 0; k < executions.Count; k++)
+            {
+                var i = taskOf[k];
+                if (i < 0 || Duplicate(attempts.AsSpan(start[i], filled[i]), executions[k].TryNumber))
+                {
+                    continue;
+                }
+                attempts[start[i] + filled[i]++] = executions[k];
+            }
+            // Duplicates leave holes at the end of a task's range: close them up.
+            var write = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var from = start[i];
+                start[i] = write;
+                for (var j = 0; j < filled[i]; j++)
+                {
+                    attempts[write++] = attempts[from + j];
+                }
+            }
+            start[n] = write;
+            return (attempts, start); // slots past start[n] are unused
+
+            static bool Duplicate(ReadOnlySpan<TaskExecution> seen, int tryNumber)
+            {
+                foreach (var e in seen)
+                {
+                    if (e.TryNumber == tryNumber)
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
 
         // ---- outcome --------------------------------------------------------------------------------
 
