@@ -118,8 +118,9 @@ public static class RunPlanner
         private readonly int[] _topological;
         private readonly TaskInstanceStatus[] _tasks;      // the working status, one per spec task
         private readonly List<TaskInstanceStatus> _removed = [];
-        private readonly TaskExecution[] _attempts;        // the executions grouped by task (one per try)...
-        private readonly int[] _attemptsStart;             // ...task i's at [_attemptsStart[i], _attemptsStart[i + 1])
+        private readonly TaskExecution[] _attempts;        // the executions grouped by task (one per try): task i's
+        private readonly int[] _attemptsStart;             // start at _attemptsStart[i]...
+        private readonly int[] _attemptsCount;             // ...and number _attemptsCount[i]
         private readonly bool[] _restart;                  // queued, but its Job is missing: create it (again)
         private readonly Dictionary<string, string> _stopReasons = new(StringComparer.Ordinal);
         private readonly List<PlanAction> _starts = [];
@@ -167,7 +168,7 @@ public static class RunPlanner
                 _tasks[i] ??= new TaskInstanceStatus { Name = _names[i], State = TaskState.None };
             }
 
-            (_attempts, _attemptsStart) = GroupByTask(input.Executions, n);
+            (_attempts, _attemptsStart, _attemptsCount) = GroupByTask(input.Executions, n);
             _restart = new bool[n];
         }
 
@@ -600,7 +601,7 @@ public static class RunPlanner
             return null;
         }
 
-        private ReadOnlySpan<TaskExecution> Attempts(int i) => _attempts.AsSpan(_attemptsStart[i], _attemptsStart[i + 1] - _attemptsStart[i]);
+        private ReadOnlySpan<TaskExecution> Attempts(int i) => _attempts.AsSpan(_attemptsStart[i], _attemptsCount[i]);
 
         private TaskExecution? Attempt(int i, int tryNumber)
         {
@@ -618,7 +619,7 @@ public static class RunPlanner
         /// The executions of known tasks grouped by task index in two arrays (a plan of 10,000 tasks allocates no
         /// per-task collection); the first execution seen of each (task, try) counts.
         /// </summary>
-        private (TaskExecution[] Attempts, int[] Start) GroupByTask(IReadOnlyList<TaskExecution> executions, int n)
+        private (TaskExecution[] Attempts, int[] Start, int[] Count) GroupByTask(IReadOnlyList<TaskExecution> executions, int n)
         {
             var taskOf = new int[executions.Count];
             var start = new int[n + 1];
@@ -635,29 +636,16 @@ public static class RunPlanner
                 start[i + 1] += start[i];
             }
             var attempts = new TaskExecution[start[n]];
-            var filled = new int[n];
+            var count = new int[n];
             for (var k = 0; k < executions.Count; k++)
             {
                 var i = taskOf[k];
-                if (i < 0 || Duplicate(attempts.AsSpan(start[i], filled[i]), executions[k].TryNumber))
+                if (i >= 0 && !Duplicate(attempts.AsSpan(start[i], count[i]), executions[k].TryNumber))
                 {
-                    continue;
-                }
-                attempts[start[i] + filled[i]++] = executions[k];
-            }
-            // Duplicates leave holes at the end of a task's range: close them up.
-            var write = 0;
-            for (var i = 0; i < n; i++)
-            {
-                var from = start[i];
-                start[i] = write;
-                for (var j = 0; j < filled[i]; j++)
-                {
-                    attempts[write++] = attempts[from + j];
+                    attempts[start[i] + count[i]++] = executions[k];
                 }
             }
-            start[n] = write;
-            return (attempts, start); // slots past start[n] are unused
+            return (attempts, start, count); // a duplicate leaves its slot unused
 
             static bool Duplicate(ReadOnlySpan<TaskExecution> seen, int tryNumber)
             {
